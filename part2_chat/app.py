@@ -11,7 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask import Flask, flash, redirect, render_template, request, session, url_for
-from flask_socketio import SocketIO, disconnect, emit, join_room, leave_room
+from flask_socketio import (ConnectionRefusedError, SocketIO, disconnect, emit, join_room,
+                            leave_room)
 
 MAX_USERNAME_LENGTH = 32
 MAX_ROOM_LENGTH = 64
@@ -153,8 +154,14 @@ def chat():
 
 @socketio.on("connect")
 def on_connect(auth=None):
-    if "username" not in session or "room" not in session:
-        raise ConnectionRefusedError("Choose a username and a room on the start page first.")
+    # Only pages opened through /chat get in; the session is checked once more so that
+    # an empty room (which Socket.IO would take to mean "everybody") can never get this far.
+    try:
+        clean_text(session.get("username"), "username", MAX_USERNAME_LENGTH)
+        clean_text(session.get("room"), "room", MAX_ROOM_LENGTH)
+    except ChatError:
+        raise ConnectionRefusedError(
+            "Choose a username and a room on the start page first.") from None
 
 
 # NO:4

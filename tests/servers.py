@@ -1,0 +1,94 @@
+"""Start a checkpoint's real server the way a learner (or the platform) does, and stop it.
+
+Every server gets a free port on 127.0.0.1, is waited for with a deadline, and is stopped
+by its process group id, so no test leaves a process behind.
+"""
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+START_TIMEOUT = 20
+STOP_TIMEOUT = 10
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def procfile_command(checkpoint):
+    """The `web:` command of the checkpoint's Procfile, or None if it has no Procfile."""
+    procfile = Path(checkpoint) / "Procfile"
+    if not procfile.exists():
+        return None
+    for line in procfile.read_text().splitlines():
+        if line.startswith("web:"):
+            return line.removeprefix("web:").strip()
+    raise AssertionError(f"{procfile} has no web: line")
+
+
+def server_command(checkpoint):
+    """How the README starts a checkpoint: its Procfile's web command, else python app.py."""
+    return procfile_command(checkpoint) or "python app.py"
+
+
+class Server:
+    """A server process started with `command` (a shell-like string) in `cwd`."""
+
+    def __init__(self, command, cwd, env=None, bin_dir=None, port=None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_file = tempfile.NamedTemporaryFile("w+", prefix="server-", suffix=".log")
+        bin_dir = bin_dir or os.path.dirname(sys.executable)
+        full_env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+                    "HOST": "127.0.0.1", "PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
+        full_env.update(env or {})
+        self.process = subprocess.Popen(
+            shlex.split(command), cwd=cwd, env=full_env, stdin=subprocess.DEVNULL,
+            stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_until_serving(self, timeout=START_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                requests.get(self.url + "/", timeout=1)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise AssertionError(f"server not answering after {timeout}s:\n{self.log()}")
+
+    def log(self):
+        self.log_file.flush()
+        return Path(self.log_file.name).read_text(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):
+        """Send `sig` to the server's process group; return the seconds it took to exit."""
+        started = time.monotonic()
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout)
+                raise AssertionError(f"server ignored {sig!r} for {timeout}s:\n{self.log()}")
+        return time.monotonic() - started
+
+    def close(self):
+        try:
+            self.stop()
+        finally:
+            if self.process.poll() is None:  # pragma: no cover - stop() escalates to SIGKILL
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.log_file.close()
