@@ -25,6 +25,17 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def listening_addresses(port):
+    """The IPv4 addresses a process listens on at `port`, read from /proc/net/tcp."""
+    addresses = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        host, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:  # 0A is LISTEN
+            addresses.add(socket.inet_ntoa(bytes.fromhex(host)[::-1]))
+    return addresses
+
+
 def procfile_command(checkpoint):
     """The `web:` command of the checkpoint's Procfile, or None if it has no Procfile."""
     procfile = Path(checkpoint) / "Procfile"
