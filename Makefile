@@ -15,11 +15,11 @@ $(INSTALLED): requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-# A part with a Procfile runs the way the platform runs it (honcho reads the Procfile);
-# the others run with `python app.py`.
+# A part with a Procfile runs the way the platform runs it (honcho reads the Procfile,
+# and finds gunicorn in .venv/bin); the others run with `python app.py`.
 run: $(INSTALLED)
 	@if [ -f $(PART)/Procfile ]; then \
-		cd $(PART) && ../$(BIN)/honcho start; \
+		cd $(PART) && PATH="$(CURDIR)/$(BIN):$$PATH" ../$(BIN)/honcho start; \
 	else \
 		cd $(PART) && ../$(BIN)/python app.py; \
 	fi

@@ -62,7 +62,11 @@ class Server:
         bin_dir = bin_dir or os.path.dirname(sys.executable)
         full_env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
                     "HOST": "127.0.0.1", "PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
-        full_env.update(env or {})
+        for name, value in (env or {}).items():  # None removes a variable
+            if value is None:
+                full_env.pop(name, None)
+            else:
+                full_env[name] = value
         self.process = subprocess.Popen(
             shlex.split(command), cwd=cwd, env=full_env, stdin=subprocess.DEVNULL,
             stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True)
@@ -80,6 +84,9 @@ class Server:
         raise AssertionError(f"server not answering after {timeout}s:\n{self.log()}")
 
     def log(self):
+        """Everything the server printed so far (or in all, once it is closed)."""
+        if self.log_file.closed:
+            return self.final_log
         self.log_file.flush()
         return Path(self.log_file.name).read_text(errors="replace")
 
@@ -102,4 +109,5 @@ class Server:
         finally:
             if self.process.poll() is None:  # pragma: no cover - stop() escalates to SIGKILL
                 os.killpg(self.process.pid, signal.SIGKILL)
+            self.final_log = self.log()
             self.log_file.close()

@@ -1,0 +1,138 @@
+"""part3_deploy, run exactly as the platform runs it.
+
+A fresh virtual environment is built from part3_deploy/requirements.txt alone (pip's wheel
+cache keeps repeated runs fast), and the command is read from the Procfile (or, for the
+alternative worker, from the part's README), never copied here.
+"""
+import re
+import subprocess
+import sys
+import venv
+
+import pytest
+import requests
+from flask import request
+
+from chat_user import ChatUser
+from checkpoints import REPO, load_app_module
+from servers import Server, listening_addresses, procfile_command
+
+PART3 = REPO / "part3_deploy"
+PLATFORM_STOP_TIMEOUT = 30  # seconds the platform waits after SIGTERM before SIGKILL
+PLATFORM_ENV = {"DYNO": "web.1", "SECRET_KEY": "a-config-var"}
+
+
+def readme_worker_line(worker):
+    """The Procfile line for `worker` that part3_deploy/README.md documents."""
+    readme = (PART3 / "README.md").read_text()
+    lines = [line for line in re.findall(r"^web: .*$", readme, re.M) if worker in line]
+    assert len(lines) == 1, f"README.md should show one web: line for {worker}"
+    return lines[0].removeprefix("web:").strip()
+
+
+@pytest.fixture(scope="module")
+def platform_bin(tmp_path_factory):
+    """The bin/ folder of a new venv holding part3_deploy/requirements.txt and nothing else."""
+    env_dir = tmp_path_factory.mktemp("platform-venv")
+    venv.create(env_dir, with_pip=True)
+    subprocess.run([env_dir / "bin" / "python", "-m", "pip", "install", "--quiet",
+                    "--disable-pip-version-check", "-r", PART3 / "requirements.txt"],
+                   check=True, timeout=600, stderr=subprocess.DEVNULL)
+    return env_dir / "bin"
+
+
+def platform_server(command, platform_bin, env=PLATFORM_ENV):
+    """`command` started in part3_deploy/ with the platform's environment: PORT, DYNO and
+    the config vars, from the platform venv, and no HOST (the platform sets none)."""
+    return Server(command, cwd=PART3, bin_dir=platform_bin, env={**env, "HOST": None})
+
+
+def two_users_chat(url, room):
+    alice, bob = ChatUser(url, "alice", room), ChatUser(url, "bob", room)
+    assert alice.join()["ok"] and bob.join()["ok"]
+    assert alice.send("hello from alice") == {"ok": True}
+    bob.wait_for("receive_message", username="alice", message="hello from alice")
+    assert bob.send("hello from bob") == {"ok": True}
+    alice.wait_for("receive_message", username="bob", message="hello from bob")
+    return alice, bob
+
+
+@pytest.mark.parametrize(("worker", "command"), [
+    ("eventlet", procfile_command(PART3)),
+    ("gevent", readme_worker_line("gevent")),
+])
+def test_the_procfile_command_serves_the_chat_as_on_the_platform(platform_bin, worker,
+                                                                 command):
+    assert f"--worker-class {worker}" in command
+    server = platform_server(command, platform_bin)
+    try:
+        server.wait_until_serving()
+        log = server.log()
+        assert f"Using worker: {worker}" in log
+        assert f"Socket.IO is running in {worker} mode" in log
+        # On the platform gunicorn listens on $PORT on every interface, for the router.
+        assert listening_addresses(server.port) == {"0.0.0.0"}
+        assert "Join the chat" in requests.get(server.url + "/", timeout=5).text
+        chat_page = requests.get(server.url + "/chat", params={"username": "a", "room": "r"},
+                                 timeout=5)
+        assert chat_page.status_code == 200
+        users = two_users_chat(server.url, f"deploy-{worker}")
+        # SIGTERM with the chat still open, as on a restart: done well inside the limit.
+        assert server.stop() < PLATFORM_STOP_TIMEOUT / 2
+        assert server.process.returncode == 0
+        for user in users:
+            assert user.disconnected.wait(5)
+    finally:
+        server.close()
+
+
+def test_behind_the_https_router_the_same_origin_check_holds(platform_bin):
+    server = platform_server(procfile_command(PART3), platform_bin)
+    try:
+        server.wait_until_serving()
+        handshake = f"{server.url}/socket.io/?EIO=4&transport=polling"
+        page_origin = f"https://127.0.0.1:{server.port}"
+
+        def status(origin, **headers):
+            return requests.get(handshake, headers={"Origin": origin, **headers},
+                                timeout=5).status_code
+
+        assert status(page_origin, **{"X-Forwarded-Proto": "https"}) == 200
+        assert status(page_origin) == 400  # an https page, but no router said so
+        assert status("https://evil.example", **{"X-Forwarded-Proto": "https"}) == 400
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("command", [procfile_command(PART3), "python app.py"])
+def test_on_the_platform_a_missing_secret_key_stops_the_app_with_one_line(platform_bin,
+                                                                          command):
+    server = platform_server(command, platform_bin, env={"DYNO": "web.1", "SECRET_KEY": None})
+    try:
+        server.process.wait(timeout=20)
+    finally:
+        server.close()
+    assert server.process.returncode == 3
+    log = server.log()
+    assert "SECRET_KEY is not set. Set it once with: heroku config:set SECRET_KEY=" in log
+    assert "Traceback" not in log
+    assert log.count("SECRET_KEY is not set") == 1  # gunicorn gave up: no restart loop
+
+
+def test_off_the_platform_a_missing_secret_key_is_only_a_warning():
+    result = subprocess.run(
+        [sys.executable, "-c", "import app; print(len(app.app.config['SECRET_KEY']))"],
+        cwd=PART3, capture_output=True, text=True, timeout=30,
+        env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "64"
+    assert "SECRET_KEY is not set: using a random key" in result.stderr
+
+
+def test_forwarded_headers_from_the_router_are_trusted(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "test")
+    app = load_app_module(PART3).app
+    app.add_url_rule("/whoami", "whoami", lambda: f"{request.scheme} {request.remote_addr}")
+    answer = app.test_client().get("/whoami", headers={
+        "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"})
+    assert answer.get_data(as_text=True) == "https 203.0.113.7"
