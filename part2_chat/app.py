@@ -127,13 +127,16 @@ def limits():
             "max_message_length": MAX_MESSAGE_LENGTH}
 
 
+# --8<-- [start:home]
 # NO:1
 # The start page: a form that asks for a username and a room.
 @app.route("/")
 def home():
     return render_template("index.html")
+# --8<-- [end:home]
 
 
+# --8<-- [start:chat]
 # NO:2
 # The form arrives here. Valid values go into the signed session cookie, which is where
 # the Socket.IO handlers read them from, so a client cannot pick another name later.
@@ -150,6 +153,7 @@ def chat():
     # page_id tells this page's reconnections apart from another tab of the same person.
     return render_template("chat.html", username=username, room=room,
                            page_id=secrets.token_urlsafe(16))
+# --8<-- [end:chat]
 
 
 @socketio.on("connect")
@@ -164,6 +168,7 @@ def on_connect(auth=None):
             "Choose a username and a room on the start page first.") from None
 
 
+# --8<-- [start:join_room]
 # NO:4
 # The page asks to join its room. The name and room come from the session; the payload
 # only has to agree with them.
@@ -190,6 +195,7 @@ def on_join_room(data=None, *_):
     emit("join_room_announcement", {"username": username, "room": room},
          to=room, include_self=False)
     return {"ok": True, "members": members_of(room)}
+# --8<-- [end:join_room]
 
 
 def find_ghost(page_id, username, room):
@@ -202,6 +208,7 @@ def find_ghost(page_id, username, room):
     return None
 
 
+# --8<-- [start:send_message]
 # NO:7
 # A message arrives. It goes to the sender's own room and nowhere else.
 @socketio.on("send_message")
@@ -218,8 +225,10 @@ def on_send_message(data=None, *_):
     emit("receive_message", {"username": member.username, "room": member.room,
                              "message": message}, to=member.room)
     return {"ok": True}
+# --8<-- [end:send_message]
 
 
+# --8<-- [start:leave_room]
 # NO:10
 # The page says goodbye (the Leave button). Closing the tab or losing the network ends
 # up in on_disconnect below instead, which announces the leave the same way.
@@ -247,6 +256,7 @@ def announce_leave(member):
     # The others in the room hear that this person left (NO:11 in chat.js).
     emit("leave_room_announcement", {"username": member.username, "room": member.room},
          to=member.room)
+# --8<-- [end:leave_room]
 
 
 @socketio.on_error_default
