@@ -14,10 +14,12 @@ const messageInput = document.getElementById("message_input");
 const sendButton = form.querySelector("button");
 const ACK_TIMEOUT_MS = 5000;
 
+// --8<-- [start:connect]
 // NO:3
 // io() with no address connects to the server that served this page, whatever its
 // name, port or scheme (a laptop on a classroom network, or https on a host).
 const socket = io();
+// --8<-- [end:connect]
 
 // Every line of the chat is built from text nodes: nothing a user typed is ever
 // treated as HTML, so "<b>" shows as "<b>" and a script in a name never runs.
@@ -77,11 +79,14 @@ socket.on("connect_error", (error) => {
   }
 });
 
+// --8<-- [start:join_announcement]
 // NO:5
 socket.on("join_room_announcement", (data) => {
   addLine("notice", ["strong", data.username], ["span", " has joined the room"]);
 });
+// --8<-- [end:join_announcement]
 
+// --8<-- [start:send]
 // NO:6
 // Sending waits for the server's answer: the text stays in the box until the server
 // accepted it, and a refusal is shown with its reason.
@@ -101,12 +106,16 @@ form.addEventListener("submit", (event) => {
     messageInput.focus();
   });
 });
+// --8<-- [end:send]
 
+// --8<-- [start:receive]
 // NO:8
 socket.on("receive_message", (data) => {
   addLine("message", ["strong", data.username], ["span", ": "], ["span", data.message]);
 });
+// --8<-- [end:receive]
 
+// --8<-- [start:leave]
 // NO:9
 // The Leave button says goodbye and goes back to the start page. Closing the tab needs
 // no code: the server notices the connection closing and announces the leave itself.
@@ -115,8 +124,11 @@ document.getElementById("leave").addEventListener("click", () => {
   if (!socket.connected) return goHome();
   socket.timeout(ACK_TIMEOUT_MS).emit("leave_room", me, goHome);
 });
+// --8<-- [end:leave]
 
+// --8<-- [start:leave_announcement]
 // NO:11
 socket.on("leave_room_announcement", (data) => {
   addLine("notice", ["strong", data.username], ["span", " has left the room"]);
 });
+// --8<-- [end:leave_announcement]
