@@ -176,25 +176,27 @@ def on_connect(auth=None):
 def on_join_room(data=None, *_):
     username, room = session["username"], session["room"]
     check_identity(*read_fields(data, "username", "room"), username, room)
-    if request.sid in members:
-        return {"ok": True, "members": members_of(room)}  # already in: nothing to announce
-    page_id = data.get("page_id")
+    if request.sid not in members:  # joining twice changes nothing
+        add_member(username, room, data.get("page_id"))
+    return {"ok": True, "members": members_of(room)}
+
+
+def add_member(username, room, page_id):
+    """Put this connection into `room` and announce it, unless it replaces a dead one."""
+    join_room(room)
     ghost = find_ghost(page_id, username, room)
     if ghost:
         # This page reconnected before the server noticed its old connection had died:
         # take over quietly, so the room sees no leave and no second join.
         members[request.sid] = members.pop(ghost)
         disconnect(ghost)
-        join_room(room)
-        return {"ok": True, "members": members_of(room)}
+        return
     members[request.sid] = Member(username, room, page_id,
                                   RateLimiter(MESSAGES_PER_SECOND, MESSAGE_BURST))
-    join_room(room)
     log.info("%s joined room %s", username, room)
     # Everybody else in the room hears about the newcomer (NO:5 in chat.js).
     emit("join_room_announcement", {"username": username, "room": room},
          to=room, include_self=False)
-    return {"ok": True, "members": members_of(room)}
 # --8<-- [end:join_room]
 
 
