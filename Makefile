@@ -15,13 +15,22 @@ $(INSTALLED): requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-# A part with a Procfile runs the way the platform runs it (honcho reads the Procfile,
-# and finds gunicorn in .venv/bin); the others run with `python app.py`.
+# How a part runs: part 4's whole stack from Procfile.local (redis-server, the chat
+# processes, nginx); a part with a Procfile the way the platform runs it; the others with
+# `python app.py`. honcho reads the Procfiles and stops everything on Ctrl+C.
 run: $(INSTALLED)
-	@if [ -f $(PART)/Procfile ]; then \
-		cd $(PART) && PATH="$(CURDIR)/$(BIN):$$PATH" ../$(BIN)/honcho start; \
+	@cd $(PART) && export PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" && \
+	if [ -f Procfile.local ]; then \
+		for tool in redis-server nginx; do command -v $$tool >/dev/null || { \
+			echo "$(PART) needs $$tool. Install it: sudo apt-get install redis-server nginx" \
+			     "(Debian, Ubuntu) or brew install redis nginx (macOS)"; exit 1; }; done; \
+		echo "Starting redis-server, two chat processes and nginx:" \
+		     "open http://127.0.0.1:5000/ (Ctrl+C stops them all)"; \
+		honcho -f Procfile.local start; \
+	elif [ -f Procfile ]; then \
+		honcho start; \
 	else \
-		cd $(PART) && ../$(BIN)/python app.py; \
+		python app.py; \
 	fi
 
 test: $(INSTALLED)

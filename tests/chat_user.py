@@ -18,28 +18,59 @@ TIMEOUT = 5
 
 
 class ChatUser:
-    def __init__(self, base_url, username, room, transport="websocket"):
+    """`http` reuses the cookies of an earlier ChatUser: the same browser, a new page.
+    With `reconnect`, the client reconnects by itself and joins again, saying the last
+    message id it saw, as part 4's page does."""
+
+    def __init__(self, base_url, username, room, transport="websocket", http=None,
+                 reconnect=False):
         self.username = username
         self.room = room
-        self.http = requests.Session()
-        page = self.http.get(f"{base_url}/chat", params={"username": username, "room": room},
-                             timeout=TIMEOUT)
-        page.raise_for_status()
+        self.last_id = None  # the newest message id seen (part 4)
+        self.joined = False
+        self.http = http or requests.Session()
+        if http is None:
+            page = self.http.get(f"{base_url}/chat",
+                                 params={"username": username, "room": room}, timeout=TIMEOUT)
+            page.raise_for_status()
         self.received = queue.Queue()
-        self.sio = socketio.Client(reconnection=False)
-        self.sio.on("*", lambda event, data=None: self.received.put((event, data)))
         self.disconnected = threading.Event()
+        # Like a browser, the client sends the session cookie with every request.
+        self.sio = socketio.Client(reconnection=reconnect, reconnection_delay=0.2,
+                                   reconnection_delay_max=1, http_session=self.http)
+        self.sio.on("*", self.record)
+        self.sio.on("connect", self.join_again)
         self.sio.on("disconnect", lambda reason=None: self.disconnected.set())
-        cookies = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
-        self.sio.connect(base_url, headers={"Cookie": cookies}, transports=[transport],
-                         wait_timeout=TIMEOUT)
+        self.sio.connect(base_url, transports=[transport], wait_timeout=TIMEOUT)
+
+    def record(self, event, data=None):
+        if event == "receive_message" and "id" in data:
+            self.last_id = max(self.last_id or 0, data["id"])
+        self.received.put((event, data))
+
+    def join_payload(self):
+        payload = {"username": self.username, "room": self.room}
+        if self.last_id is not None:
+            payload["last_id"] = self.last_id
+        return payload
+
+    def join_again(self):
+        """After a reconnection, join again; the answer arrives as a "joined_again" event."""
+        if self.joined:
+            self.disconnected.clear()
+            self.sio.emit("join_room", self.join_payload(),
+                          callback=lambda answer: self.received.put(("joined_again", answer)))
 
     def call(self, event, data):
         """Emit `event` and return the server's acknowledgement."""
         return self.sio.call(event, data, timeout=TIMEOUT)
 
     def join(self):
-        return self.call("join_room", {"username": self.username, "room": self.room})
+        answer = self.call("join_room", self.join_payload())
+        self.joined = answer.get("ok", False)
+        if self.last_id is None and "last_id" in answer:
+            self.last_id = answer["last_id"]
+        return answer
 
     def send(self, message):
         return self.call("send_message", {"username": self.username, "room": self.room,

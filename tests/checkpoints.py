@@ -6,7 +6,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 # The checkpoints that contain the room chat; the chat tests run against each of them.
-CHAT_CHECKPOINTS = ["part2_chat", "part3_deploy"]
+CHAT_CHECKPOINTS = ["part2_chat", "part3_deploy", "part4_scale"]
 
 _loaded = itertools.count()
 

@@ -76,12 +76,17 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"server exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                requests.get(self.url + "/", timeout=1)
+            if self.answers():
                 return self
-            except requests.ConnectionError:
-                time.sleep(0.1)
+            time.sleep(0.1)
         raise AssertionError(f"server not answering after {timeout}s:\n{self.log()}")
+
+    def answers(self):
+        try:
+            requests.get(self.url + "/", timeout=1)
+            return True
+        except requests.ConnectionError:
+            return False
 
     def log(self):
         """Everything the server printed so far (or in all, once it is closed)."""

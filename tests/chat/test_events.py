@@ -1,6 +1,8 @@
 """The Socket.IO events, through Flask-SocketIO's test client (NO:4, NO:7, NO:10)."""
 import pytest
 
+pytestmark = pytest.mark.socketio_test_client
+
 
 def received(sio, event=None):
     """The events a test client got since the last call: [(name, payload), ...]."""
