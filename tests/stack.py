@@ -4,6 +4,7 @@ started with the Procfile's web command) and nginx with the checkpoint's own ngi
 ScaledChat behaves like servers.Server (url, port, log(), close()), so the chat tests run
 against it unchanged; its parts can also be stopped and restarted one by one.
 """
+import os
 import re
 import shutil
 import signal
@@ -76,7 +77,11 @@ class ScaledChat:
         return "\n".join(part.log() for part in self.workers + [self.nginx])
 
     def close(self):
-        for part in [self.nginx, *self.workers, self.redis]:
+        parts = [self.nginx, *self.workers, self.redis]
+        for part in parts:  # all at once: each chat process takes a few seconds to stop
+            if part.process.poll() is None:
+                os.killpg(part.process.pid, signal.SIGTERM)
+        for part in parts:
             part.close()
         shutil.rmtree(self.nginx_dir, ignore_errors=True)
 
