@@ -34,6 +34,7 @@ run: $(INSTALLED)
 	fi
 
 test: $(INSTALLED)
+	@scripts/install-system-packages
 	$(BIN)/python -m pytest
 
 clean:

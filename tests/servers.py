@@ -5,6 +5,7 @@ by its process group id, so no test leaves a process behind.
 """
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 START_TIMEOUT = 20
@@ -23,6 +25,18 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def require_programs(*names):
+    """Skip the test when a program it needs is missing, or fail it where all must be
+    there (REQUIRE_SYSTEM_PACKAGES=1, as in CI)."""
+    missing = [name for name in names
+               if not shutil.which(name, path=f"{os.environ['PATH']}{os.pathsep}/usr/sbin")]
+    if missing:
+        reason = f"needs {', '.join(missing)}: run scripts/install-system-packages"
+        if os.environ.get("REQUIRE_SYSTEM_PACKAGES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
 
 
 def listening_addresses(port):
@@ -85,7 +99,9 @@ class Server:
         try:
             requests.get(self.url + "/", timeout=1)
             return True
-        except requests.ConnectionError:
+        # A timeout too: gunicorn's master listens before its worker has booted, so a
+        # request can wait longer than a second and the server is still on its way.
+        except (requests.ConnectionError, requests.Timeout):
             return False
 
     def log(self):

@@ -12,7 +12,7 @@ import socket
 import tempfile
 from pathlib import Path
 
-from servers import Server, free_port, procfile_command, server_command
+from servers import Server, free_port, procfile_command, require_programs, server_command
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -94,5 +94,6 @@ def start_checkpoint(checkpoint, env=None):
     """Start a chat checkpoint the way its README does: part4's whole stack, else the
     Procfile's web command, else python app.py. Call wait_until_serving() on the result."""
     if uses_message_queue(checkpoint):
+        require_programs("redis-server", "nginx")
         return ScaledChat(checkpoint, env=env)
     return Server(server_command(checkpoint), cwd=checkpoint, env=env)

@@ -9,6 +9,7 @@ import requests
 
 from chat_user import TIMEOUT, ChatUser
 from checkpoints import REPO
+from servers import require_programs
 from stack import ScaledChat
 
 PART4 = REPO / "part4_scale"
@@ -20,6 +21,7 @@ def make_stack():
     stacks = []
 
     def make_stack(**options):
+        require_programs("redis-server", "nginx")
         stack = ScaledChat(PART4, env={"SECRET_KEY": "test"}, **options)
         stacks.append(stack)
         return stack.wait_until_serving()
