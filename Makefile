@@ -40,3 +40,17 @@ test: $(INSTALLED)
 clean:
 	rm -rf $(VENV) .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# The docs site (mkdocs.yml, docs/). `docs` serves it with live reload at
+# http://127.0.0.1:8000; `docs-build` writes site/, which works with no internet connection;
+# `screenshots` retakes docs/images/ from the running part2 chat in Debian's Chromium.
+.PHONY: docs docs-build screenshots
+
+docs: $(INSTALLED)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
+docs-build: $(INSTALLED)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+screenshots: $(INSTALLED)
+	$(BIN)/python scripts/screenshots.py

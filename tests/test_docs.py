@@ -1,0 +1,296 @@
+"""The docs site (mkdocs.yml, docs/): it builds cleanly, it explains the code that is really
+there, in the order it is numbered, its pictures can be remade, and it works offline.
+"""
+import importlib.util
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from checkpoints import REPO
+from servers import Server, free_port
+
+DOCS = REPO / "docs"
+PART2 = REPO / "part2_chat"
+PART2_PAGE = DOCS / "part2.md"
+SCREENSHOT_SCRIPT = REPO / "scripts" / "screenshots.py"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+IMAGES_BUDGET = 500 * 1024  # bytes for all committed pictures together
+
+# `# NO:4` in Python, `// NO:6` in JavaScript, `<!-- NO:3 -->` in a template.
+CODE_STEP = re.compile(r"^\s*(?:#|//|<!--)\s*NO:(\d+)\b")
+PAGE_STEP = re.compile(r"^## NO:(\d+)\b", re.M)
+SNIPPET = re.compile(r'^--8<-- "(?P<path>[^":]+)(?::(?P<section>\w+))?"\s*$', re.M)
+SECTION_MARK = re.compile(r"--8<--\s*\[(?P<edge>start|end):(?P<name>\w+)\]")
+SKIPPED = re.compile(r"\.min\.js$|\.map$|LICENSE")
+
+
+def screenshot_script():
+    """scripts/screenshots.py as a module (for its Chromium settings)."""
+    spec = importlib.util.spec_from_file_location("screenshots", SCREENSHOT_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+needs_chromium = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason=f"no Chromium at {CHROMIUM}: install Debian's chromium package or set CHROMIUM")
+
+
+def code_files(folder):
+    return sorted(path for path in folder.rglob("*")
+                  if path.is_file() and "__pycache__" not in path.parts
+                  and not SKIPPED.search(path.name))
+
+
+def code_steps(folder=PART2):
+    """{n: [(file, line number), ...]} for every NO:n marker comment in `folder`."""
+    steps = {}
+    for path in code_files(folder):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            match = CODE_STEP.match(line)
+            if match:
+                steps.setdefault(int(match[1]), []).append((path, number))
+    return steps
+
+
+def page_sections(text):
+    """{n: the markdown of the page's `## NO:n` section}."""
+    parts = re.split(r"^(?=## )", text, flags=re.M)
+    return {int(PAGE_STEP.match(part)[1]): part for part in parts if PAGE_STEP.match(part)}
+
+
+def snippet_sections(path):
+    """{name: (first line number, last line number)} of the file's --8<-- regions."""
+    sections, starts = {}, {}
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        match = SECTION_MARK.search(line)
+        if match and match["edge"] == "start":
+            starts[match["name"]] = number
+        elif match:
+            sections[match["name"]] = (starts.pop(match["name"]), number)
+    return sections
+
+
+def without_snippet_marks(path):
+    return [line for line in path.read_text().splitlines() if not SECTION_MARK.search(line)]
+
+
+# The site, built once for the tests that look at it.
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder)],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
+    return folder
+
+
+def test_the_site_builds_in_strict_mode(site):
+    # --strict turns every warning into a failure: a missing snippet file or section, a
+    # broken link or anchor, a page left out of the navigation.
+    pages = {path.name for path in site.glob("*.html")}
+    assert {"index.html", "part1.html", "part2.html", "part3.html", "what-changed.html",
+            "troubleshooting.html", "original-defects.html", "background.html"} <= pages
+
+
+# The numbered steps: the part2 page and the code agree.
+
+def test_the_code_numbers_its_steps_from_one_without_gaps():
+    steps = sorted(code_steps())
+    assert steps == list(range(1, len(steps) + 1)) and len(steps) >= 11
+
+
+def test_every_step_in_the_code_is_explained_in_order():
+    on_page = [int(n) for n in PAGE_STEP.findall(PART2_PAGE.read_text())]
+    assert on_page == sorted(code_steps()), (
+        "docs/part2.md needs one `## NO:n` section per NO:n marker in part2_chat, in order")
+
+
+def test_every_step_the_page_mentions_exists_in_the_code():
+    text = SNIPPET.sub("", PART2_PAGE.read_text())
+    mentioned = {int(n) for n in re.findall(r"\bNO:(\d+)\b", text)}
+    assert mentioned <= set(code_steps())
+
+
+def test_each_step_shows_the_code_that_carries_its_marker():
+    """Each `## NO:n` section includes (--8<--) the marked region around every NO:n comment
+    in part2_chat, so the page shows the very lines the number belongs to."""
+    sections = page_sections(PART2_PAGE.read_text())
+    for step, places in code_steps().items():
+        included = {(REPO / m["path"], m["section"]) for m in SNIPPET.finditer(sections[step])}
+        for code_file, line in places:
+            where = f"{code_file.relative_to(REPO).as_posix()}, line {line}"
+            regions = {(code_file, name) for name, (start, end) in
+                       snippet_sections(code_file).items() if start < line < end}
+            assert regions, f"NO:{step} at {where} is outside every --8<-- region"
+            assert regions & included, (
+                f"the NO:{step} section of docs/part2.md should include the region around "
+                f"{where}: " + " or ".join(f'--8<-- "{path.relative_to(REPO).as_posix()}:{name}"'
+                                          for path, name in sorted(regions)))
+
+
+# Facts the pages state, checked against the repository.
+
+def pinned_version(package):
+    requirements = (REPO / "requirements.txt").read_text()
+    return re.search(rf"^{re.escape(package)}==(\S+)", requirements, re.M | re.I)[1]
+
+
+def client_version():
+    header = (PART2 / "static" / "socket.io.min.js").read_text()[:200]
+    return re.search(r"Socket\.IO v(\d+\.\d+\.\d+)", header)[1]
+
+
+def test_the_version_table_matches_the_pins_and_the_client():
+    background = (DOCS / "background.md").read_text()
+    row = next(line for line in background.splitlines() if "this repository" in line)
+    for package in ("Flask-SocketIO", "python-socketio", "python-engineio"):
+        assert f"**{pinned_version(package)}**" in row, package
+    assert client_version() in row
+    every_page = "".join(page.read_text() for page in DOCS.glob("*.md"))
+    assert set(re.findall(r"\b4\.8\.\d+\b", every_page)) == {client_version()}
+
+
+def test_the_tests_the_docs_name_exist():
+    every_page = "".join(page.read_text() for page in DOCS.glob("*.md"))
+    named = re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", every_page)
+    assert named
+    for path, name in named:
+        assert (REPO / path).exists(), path
+        assert re.search(rf"^def {name}\(", (REPO / path).read_text(), re.M), f"{path}::{name}"
+
+
+def test_what_changed_is_generated_for_every_pair_of_checkpoints(site):
+    page = (site / "what-changed.html").read_text()
+    folders = sorted((path for path in REPO.iterdir()
+                      if path.is_dir() and re.fullmatch(r"part\d+_\w+", path.name)),
+                     key=lambda path: int(re.match(r"part(\d+)", path.name)[1]))
+    assert len(folders) >= 3
+    for old, new in zip(folders, folders[1:]):
+        assert f'id="{new.name}"' in page
+        if without_snippet_marks(old / "app.py") != without_snippet_marks(new / "app.py"):
+            assert f"+++ {new.name}/app.py" in page
+    assert "Guillermo Rauch" not in page  # the vendored client and its licence are not shown
+    assert not re.search(r"--8&lt;--\s*\[(start|end):", page)  # region marks are left out
+
+
+# Offline: nothing on the built site comes from another host.
+
+class AssetAddresses(HTMLParser):
+    """The addresses a browser fetches by itself while showing a page (not plain links)."""
+
+    FETCHED = {("script", "src"), ("img", "src"), ("img", "srcset"), ("source", "src"),
+               ("source", "srcset"), ("iframe", "src"), ("video", "src"), ("audio", "src"),
+               ("embed", "src"), ("object", "data"), ("link", "href")}
+
+    def __init__(self):
+        super().__init__()
+        self.addresses = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if (tag, name) in self.FETCHED and value:
+                self.addresses.append((f"<{tag} {name}>", value))
+
+
+def external(address):
+    """Whether `address` (or any address of a srcset list) points to another host."""
+    candidates = [part.strip().split(" ")[0].strip("'\"") for part in address.split(",")]
+    return any(re.match(r"(?:https?:)?//", candidate) for candidate in candidates)
+
+
+def test_the_built_site_fetches_nothing_from_another_host(site):
+    found = []
+    for page in site.rglob("*.html"):
+        parser = AssetAddresses()
+        parser.feed(page.read_text())
+        found += [f"{page.name}: {element} {address}"
+                  for element, address in parser.addresses if external(address)]
+    for stylesheet in site.rglob("*.css"):
+        css = stylesheet.read_text()
+        imports = re.findall(r"@import\s+(?:url\()?\s*([^\s;)]+)", css)
+        urls = re.findall(r"url\(\s*([^)\s]+)", css)
+        found += [f"{stylesheet.name}: {address}" for address in imports + urls
+                  if external(address.strip("'\""))]
+    assert found == []
+
+
+SITE_CHECK = """
+import json, re, sys
+from playwright.sync_api import sync_playwright
+url, chromium, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+blocked, errors = [], []
+with sync_playwright() as playwright:
+    browser = playwright.chromium.launch(executable_path=chromium, args=args)
+    context = browser.new_context()
+    context.route(re.compile("^(?!" + re.escape(url) + "/)"),
+                  lambda route: (blocked.append(route.request.url), route.abort()))
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url + "/part2.html")
+    page.locator("div.mermaid").wait_for(timeout=10000)
+    page.wait_for_load_state("networkidle")
+    box = page.locator("div.mermaid").bounding_box()
+    result = {"height": box and box["height"], "blocked": blocked, "errors": errors,
+              "undrawn": page.locator("pre.mermaid").count()}
+    browser.close()
+print(json.dumps(result))
+"""
+
+
+@needs_chromium
+def test_the_built_site_draws_its_diagram_with_no_internet(site):
+    port = free_port()
+    server = Server(f"{shlex.quote(sys.executable)} -m http.server --bind 127.0.0.1 "
+                    f"--directory {shlex.quote(str(site))} {port}", cwd=site, port=port)
+    try:
+        server.wait_until_serving()
+        # A separate process: a Playwright already running in this one (the browser tests'
+        # session fixture) would refuse a second sync_playwright().
+        check = [sys.executable, "-c", SITE_CHECK, server.url, CHROMIUM,
+                 *screenshot_script().CHROMIUM_ARGS]
+        result = subprocess.run(check, capture_output=True, text=True, timeout=60)
+    finally:
+        server.close()
+    assert result.returncode == 0, result.stderr
+    drawn = json.loads(result.stdout)
+    assert drawn["blocked"] == [] and drawn["errors"] == []
+    assert drawn["undrawn"] == 0 and drawn["height"] > 300  # Mermaid made it a diagram
+
+
+# The pictures.
+
+@needs_chromium
+def test_the_screenshot_script_makes_every_picture_the_docs_use(tmp_path):
+    result = subprocess.run([sys.executable, str(SCREENSHOT_SCRIPT), str(tmp_path)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    made = {path.name: path for path in tmp_path.iterdir()}
+    assert set(made) == {path.name for path in (DOCS / "images").iterdir()}
+    for name, path in made.items():
+        with Image.open(path) as picture:
+            assert path.stat().st_size > 0 and picture.width > 300 and picture.height > 200
+            if name.endswith(".gif"):
+                assert picture.is_animated and picture.n_frames > 5
+            else:
+                assert picture.format == "PNG"
+
+
+def test_the_committed_pictures_are_used_and_small():
+    every_page = "".join(page.read_text() for page in DOCS.glob("*.md"))
+    pictures = list((DOCS / "images").iterdir())
+    for picture in pictures:
+        assert f"images/{picture.name}" in every_page, picture.name
+    assert sum(picture.stat().st_size for picture in pictures) < IMAGES_BUDGET
