@@ -82,12 +82,14 @@ def async_mode():
 app = Flask(__name__)
 app.config["SECRET_KEY"] = secret_key_from_environment()
 # No cors_allowed_origins: Socket.IO then only accepts pages served by this server.
+# --8<-- [start:message_queue]
 # message_queue: every emit goes through Redis, so every process delivers it to the
 # members of the room it holds.
 socketio = SocketIO(app, max_http_buffer_size=MAX_PACKET_BYTES, async_mode=async_mode(),
                     message_queue=REDIS_URL)
 store = redis.Redis.from_url(REDIS_URL, decode_responses=True, socket_timeout=2,
                              socket_connect_timeout=2)
+# --8<-- [end:message_queue]
 # The platform's router ends HTTPS and passes the request on over HTTP, saying so in
 # X-Forwarded-For and X-Forwarded-Proto. Trust one such proxy, so that Flask builds https://
 # URLs and Socket.IO's same-origin check compares against the address the browser used.
@@ -171,6 +173,7 @@ def check_identity(claimed_username, claimed_room, username, room):
         raise ChatError(f"You are in room {room}; go back to the start page to change rooms.")
 
 
+# --8<-- [start:presence]
 def room_key(room, what):
     return f"chat:room:{room}:{what}"
 
@@ -203,8 +206,10 @@ def keep_saying_alive():
         except redis.RedisError as error:
             log.warning("Cannot reach Redis: %s", error)
         socketio.sleep(HEARTBEAT_SECONDS)
+# --8<-- [end:presence]
 
 
+# --8<-- [start:history]
 def remember(message):
     """Give `message` the room's next id and keep it in the room's recent history."""
     room = message["room"]
@@ -240,6 +245,7 @@ def read_last_id(data):
     if last_id is not None and (type(last_id) is not int or last_id < 0):
         raise ChatError("The last_id must be a whole number, 0 or more.")
     return last_id
+# --8<-- [end:history]
 
 
 @app.context_processor
