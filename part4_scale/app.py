@@ -42,9 +42,10 @@ MESSAGE_BURST = int(os.environ.get("CHAT_MESSAGE_BURST", "10"))
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 HISTORY_LENGTH = 100  # messages kept per room, for pages that reconnect
 HISTORY_SECONDS = 24 * 3600  # a room's history and counter vanish after a quiet day
-# Every process says "alive" in Redis this often; who is present in a room is only
-# believed for processes that said so recently (a killed process cannot say goodbye).
-HEARTBEAT_SECONDS = 5
+# Every process says "alive" in Redis every second; who is present in a room is only
+# believed for processes that said so in the last few seconds (a process that is killed,
+# or restarted with everybody's page still open, cannot say goodbye).
+HEARTBEAT_SECONDS = 1
 WORKER_ID = secrets.token_hex(4)
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

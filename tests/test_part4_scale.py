@@ -118,6 +118,11 @@ def test_killing_a_process_moves_its_users_to_another(stack, connect):
     assert [event for event, _ in seen_by_alice] == ["join_room_announcement",
                                                      "receive_message"]
     assert not alice.disconnected.is_set()
+    # The killed process cannot take bob's old entry away: its heartbeat expires instead.
+    deadline = time.monotonic() + 5
+    while alice.join()["members"] != sorted([alice.username, bob.username]):
+        assert time.monotonic() < deadline, alice.join()["members"]
+        time.sleep(0.2)
 
 
 def test_a_dropped_page_gets_every_missed_message_once_in_order(stack, connect):
