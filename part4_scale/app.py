@@ -179,24 +179,47 @@ def room_key(room, what):
     return f"chat:room:{room}:{what}"
 
 
+# Who is in a room: one Redis hash per room. A page's entry is keyed by its page_id, so a
+# page that comes back on another process (its own was stopped or killed) replaces its
+# old entry instead of appearing twice; the entry says which process holds the page.
+def presence_field(sid, member):
+    return member.page_id or f"{WORKER_ID}:{sid}"
+
+
 def mark_present(sid, member):
-    store.hset(room_key(member.room, "present"), f"{WORKER_ID}:{sid}", member.username)
+    entry = {"username": member.username, "worker": WORKER_ID, "sid": sid}
+    store.hset(room_key(member.room, "present"), presence_field(sid, member), json.dumps(entry))
 
 
 def mark_absent(sid, member):
-    store.hdel(room_key(member.room, "present"), f"{WORKER_ID}:{sid}")
+    key, field = room_key(member.room, "present"), presence_field(sid, member)
+    entry = store.hget(key, field)
+    if entry and json.loads(entry)["sid"] == sid:  # unless a newer connection took it over
+        store.hdel(key, field)
+
+
+def present_entries(room):
+    """The room's entries whose process is still alive; the others are removed."""
+    key = room_key(room, "present")
+    entries = {field: json.loads(entry) for field, entry in store.hgetall(key).items()}
+    workers = sorted({entry["worker"] for entry in entries.values()} - {WORKER_ID})
+    heartbeats = store.mget([f"chat:worker:{worker}" for worker in workers]) if workers else []
+    alive = {WORKER_ID} | {worker for worker, seen in zip(workers, heartbeats) if seen}
+    gone = [field for field, entry in entries.items() if entry["worker"] not in alive]
+    if gone:
+        store.hdel(key, *gone)
+    return {field: entry for field, entry in entries.items() if field not in gone}
 
 
 def members_of(room):
     """Everybody in `room`, on every process that is still alive."""
-    present = store.hgetall(room_key(room, "present"))
-    workers = sorted({field.split(":")[0] for field in present} - {WORKER_ID})
-    heartbeats = store.mget([f"chat:worker:{worker}" for worker in workers]) if workers else []
-    alive = {WORKER_ID} | {worker for worker, seen in zip(workers, heartbeats) if seen}
-    gone = [field for field in present if field.split(":")[0] not in alive]
-    if gone:
-        store.hdel(room_key(room, "present"), *gone)
-    return sorted(name for field, name in present.items() if field not in gone)
+    return sorted(entry["username"] for entry in present_entries(room).values())
+
+
+def was_present(page_id, username, room):
+    """Was this page in the room, on a process that stopped since (a restart, a kill)?"""
+    entry = present_entries(room).get(page_id) if page_id else None
+    return entry is not None and entry["username"] == username
 
 
 def keep_saying_alive():
@@ -324,9 +347,12 @@ def add_member(username, room, page_id):
         mark_present(request.sid, members[request.sid])
         disconnect(ghost)
         return
+    returning = was_present(page_id, username, room)
     members[request.sid] = Member(username, room, page_id,
                                   RateLimiter(MESSAGES_PER_SECOND, MESSAGE_BURST))
     mark_present(request.sid, members[request.sid])
+    if returning:
+        return  # back from a process that went away: the room never saw it leave
     log.info("%s joined room %s", username, room)
     # Everybody else in the room hears about the newcomer (NO:5 in chat.js).
     emit("join_room_announcement", {"username": username, "room": room},

@@ -1,0 +1,322 @@
+"""Fixtures for the browser tests: Debian's Chromium, driven by Playwright, on the real server.
+
+One browser is shared by the whole run (pytest-playwright's `browser` fixture); every person
+in a test gets a fresh browser context, which is a separate cookie jar, like a second browser.
+A context may only reach the server under test: any other host is refused and recorded, so a
+page that still needs a CDN fails loudly. When a test fails, every page still open is saved as
+a screenshot under $BROWSER_ARTIFACTS (default: <temp folder>/chat-browser-artifacts) and the
+paths are printed with the failure.
+"""
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from checkpoints import chat_checkpoints
+from servers import Server, require_programs, server_command
+from stack import ScaledChat, start_checkpoint
+
+# Keep the browser itself off the network: no updates, sync, first-run pages or QUIC probes.
+OFFLINE_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+# A fixed SECRET_KEY, so the pages' session cookies still work after a restart; the rate
+# limit at its defaults (None removes a variable the shell may have set for the benchmark).
+SERVER_ENV = {"SECRET_KEY": "browser-test-secret-key", "CHAT_MESSAGES_PER_SECOND": None,
+              "CHAT_MESSAGE_BURST": None}
+UPGRADE_PACKET = "5"  # what Engine.IO's client sends when it switches to the WebSocket
+TIMEOUT_MS = 5000  # for every click, fill and expect(), unless a test says otherwise
+ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS")
+                 or Path(tempfile.gettempdir()) / "chat-browser-artifacts")
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+# What a test leaves for the hooks below: its visitors, whether its body passed, and
+# (for the whole run) the screenshots saved.
+VISITORS = pytest.StashKey[list]()
+CALL_PASSED = pytest.StashKey[bool]()
+SCREENSHOTS = pytest.StashKey[list]()
+
+
+def pytest_generate_tests(metafunc):
+    if "checkpoint" in metafunc.fixturenames:
+        folders = chat_checkpoints(metafunc.config.getoption("--checkpoint"))
+        metafunc.parametrize("checkpoint", folders, ids=[f.name for f in folders],
+                             scope="module")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's launch options, pointed at Debian's Chromium (or at $CHROMIUM):
+    Playwright's own browser download does not work here."""
+    executable = os.environ.get("CHROMIUM")
+    if not executable:
+        require_programs("chromium")  # skips, or fails where REQUIRE_SYSTEM_PACKAGES=1
+        executable = shutil.which("chromium")
+    headless = browser_type_launch_args.get("headless", True)  # --headed turns it off
+    return {**browser_type_launch_args, "executable_path": executable,
+            "args": (["--headless"] if headless else []) + OFFLINE_FLAGS}
+
+
+def start_server(checkpoint):
+    """The checkpoint started as its README says (part 4: its whole stack), serving."""
+    server = start_checkpoint(checkpoint, env=SERVER_ENV)
+    try:
+        return server.wait_until_serving()
+    except BaseException:
+        server.close()
+        raise
+
+
+class RestartableServer:
+    """A checkpoint's server for one test, which the test may restart under open pages."""
+
+    def __init__(self, checkpoint):
+        self.checkpoint = checkpoint
+        self.current = start_server(checkpoint)
+        self.url = self.current.url
+        self.stopped = []  # the processes stop() stopped, kept for their logs
+
+    def stop(self):
+        """Stop the chat's processes with SIGTERM, as the platform does on a deploy."""
+        if isinstance(self.current, ScaledChat):  # part 4: the processes behind nginx
+            processes = self.current.workers
+        else:
+            processes = [self.current]
+        # All at once, as on a restart: one by one, a page would move to a process that is
+        # about to stop and have to reconnect twice.
+        with ThreadPoolExecutor() as pool:
+            list(pool.map(lambda process: process.stop(), processes))
+        self.stopped += processes
+
+    def start_again(self):
+        """Start the chat's processes again on the same ports, with the same SECRET_KEY."""
+        if isinstance(self.current, ScaledChat):
+            stack = self.current
+            stack.workers = [stack.start_worker(port=worker.port) for worker in stack.workers]
+            stack.wait_until_serving()
+            return
+        self.current = Server(server_command(self.checkpoint), cwd=self.checkpoint,
+                              env=SERVER_ENV, port=self.current.port)
+        self.current.wait_until_serving()
+
+    def log(self):
+        return "\n".join(process.log() for process in [*self.stopped, self.current])
+
+    def close(self):
+        for process in [*self.stopped, self.current]:  # closing twice does no harm
+            process.close()
+
+
+@pytest.fixture
+def restartable_server(checkpoint):
+    server = RestartableServer(checkpoint)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def server(checkpoint):
+    """The checkpoint's real server, shared by a module's tests (each uses its own room)."""
+    server = start_server(checkpoint)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def room():
+    """A room name no other test uses."""
+    return f"room-{uuid.uuid4().hex[:8]}"
+
+
+class Visitor:
+    """One person with their own browser context (cookies) and one page of the chat."""
+
+    def __init__(self, browser, server, name):
+        self.name = name
+        self.server = server
+        self.blocked = []  # URLs of other hosts the page tried to reach
+        self.page_errors = []  # uncaught JavaScript exceptions
+        self.context = browser.new_context()
+        self.context.set_default_timeout(TIMEOUT_MS)
+        # Anything whose address does not start with <scheme>://127.0.0.1:<port>/ is refused.
+        # A regular expression is matched inside Playwright, so the server's own requests
+        # never wait for Python.
+        elsewhere = re.compile(rf"^(?![a-z]+://{re.escape(urlsplit(server.url).netloc)}/)")
+        self.context.route(elsewhere, self._refuse)
+        self.context.route_web_socket(elsewhere, self._refuse_web_socket)
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        self.web_sockets = []
+        self.upgraded = False  # whether Socket.IO has moved to a WebSocket yet
+        self.page.on("websocket", self._watch_web_socket)
+        self.closed = False
+
+    def _refuse(self, route):
+        self.blocked.append(route.request.url)
+        route.abort("blockedbyclient")
+
+    def _refuse_web_socket(self, ws):
+        self.blocked.append(ws.url)
+        ws.close()
+
+    def _watch_web_socket(self, ws):
+        self.web_sockets.append(ws)
+        ws.on("framesent", lambda payload: self._on_frame_sent(payload))
+
+    def _on_frame_sent(self, payload):
+        if payload == UPGRADE_PACKET:
+            self.upgraded = True
+
+    def wait_for_web_socket(self):
+        """Wait until Socket.IO has moved this page from HTTP long-polling to a WebSocket."""
+        if not self.upgraded:
+            if not self.web_sockets:
+                self.page.wait_for_event("websocket")
+            self.web_sockets[-1].wait_for_event(
+                "framesent", lambda payload: payload == UPGRADE_PACKET)
+
+    # The start page.
+    def open_start_page(self):
+        self.page.goto(self.server.url + "/")
+        return self
+
+    def fill_form(self, username, room):
+        self.page.get_by_label("Your name").fill(username)
+        self.page.get_by_label("Room").fill(room)
+        self.page.get_by_role("button", name="Join the chat").click()
+
+    def join(self, username, room):
+        """Fill the form on / and wait until the chat page has joined the room."""
+        self.open_start_page().fill_form(username, room)
+        expect(self.page).to_have_url(re.compile(r"/chat\?"))
+        try:
+            expect(self.status).to_have_text("Connected")
+        except AssertionError:
+            if self.blocked:
+                raise AssertionError(f"{self.name}'s page did not connect; it asked for other "
+                                     f"hosts, which were refused: {self.blocked}") from None
+            raise
+        expect(self.notices.filter(has_text=f"You joined room {room}.")).to_have_count(1)
+        return self
+
+    # The chat page.
+    @property
+    def status(self):
+        return self.page.locator("#status")
+
+    @property
+    def error(self):
+        return self.page.locator("#error")
+
+    @property
+    def input(self):
+        return self.page.locator("#message_input")
+
+    @property
+    def lines(self):
+        return self.page.locator("#messages > li")
+
+    @property
+    def messages(self):
+        return self.page.locator("#messages > li.message")
+
+    @property
+    def notices(self):
+        return self.page.locator("#messages > li.notice")
+
+    def type_and_send(self, text):
+        self.input.fill(text)
+        self.input.press("Enter")
+
+    def send(self, text):
+        """Send `text` and wait for the server to accept it (the box empties)."""
+        self.type_and_send(text)
+        expect(self.input).to_have_value("")
+        expect(self.error).to_be_hidden()
+
+    def texts(self, locator):
+        """The exact textContent of each element: no whitespace folded, nothing trimmed."""
+        return locator.evaluate_all("elements => elements.map(e => e.textContent)")
+
+    def close(self):
+        """Close the browser context: the page goes away without running beforeunload."""
+        if not self.closed:
+            self.closed = True
+            self.context.close()
+
+
+@pytest.fixture
+def visitor(browser, checkpoint, request):
+    """visitor(name) opens a new browser context; visitor(name, room) also joins the chat
+    through the form on the start page. Both use the module's `server` unless given one
+    (which is only started when a test needs it)."""
+    visitors = []
+
+    def visitor(username="visitor", room=None, server=None):
+        person = Visitor(browser, server or request.getfixturevalue("server"), username)
+        visitors.append(person)
+        return person.join(username, room) if room else person
+
+    request.node.stash[VISITORS] = visitors
+    yield visitor
+    try:
+        if request.node.stash.get(CALL_PASSED, False):  # else the failure says enough
+            for person in visitors:
+                assert person.blocked == [], f"{person.name}'s page reached other hosts"
+                assert person.page_errors == [], f"{person.name}'s page threw"
+    finally:
+        for person in visitors:
+            person.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Screenshot every open page of a test that just failed, while the pages still exist."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call":
+        return
+    item.stash[CALL_PASSED] = report.passed
+    visitors = item.stash.get(VISITORS, [])
+    if not report.failed or not visitors:
+        return
+    folder = ARTIFACTS / file_name(item.name)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    saved = []
+    for number, person in enumerate(visitors, 1):
+        if person.closed:
+            continue
+        path = folder / f"{number}-{file_name(person.name)}.png"
+        try:
+            person.page.screenshot(path=path, timeout=TIMEOUT_MS)
+            saved.append(str(path))
+        except Exception as error:  # a crashed page must not hide the test's own failure
+            saved.append(f"{path}: not saved ({error})")
+    report.sections.append(("browser screenshots", "\n".join(saved) or "no page was open"))
+    item.config.stash.setdefault(SCREENSHOTS, []).extend(saved)
+
+
+def file_name(text):
+    """`text` made safe as a file name; a long one is cut short and keeps a hash of the rest."""
+    name = re.sub(r"[^\w.-]+", "_", text).strip("_")
+    if len(name) > 100:
+        name = f"{name[:90]}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+    return name
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    saved = config.stash.get(SCREENSHOTS, [])
+    if saved:
+        terminalreporter.section("browser screenshots of failed tests")
+        for path in saved:
+            terminalreporter.write_line(path)

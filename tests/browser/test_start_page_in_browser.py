@@ -1,0 +1,66 @@
+"""The start page (templates/index.html) in Chromium: the form, and what a refusal looks like."""
+import pytest
+from playwright.sync_api import expect
+
+
+def test_the_form_takes_you_to_the_chat_page(visitor, room):
+    alice = visitor("alice", room)
+    expect(alice.page.locator("h1")).to_have_text(f"Room: {room}")
+    expect(alice.page.locator("header strong")).to_have_text("alice")
+
+
+@pytest.mark.parametrize(("username", "room", "message"), [
+    ("   ", "lobby", "Please enter a username."),
+    ("alice", "   ", "Please enter a room."),
+    ("", "lobby", "Please enter a username."),
+    ("a" * 33, "lobby", "The username can be at most 32 characters long."),
+    ("alice", "r" * 65, "The room can be at most 64 characters long."),
+], ids=["blank name", "blank room", "no name", "long name", "long room"])
+def test_invalid_input_comes_back_with_a_reason(visitor, server, username, room, message):
+    person = visitor().open_start_page()
+    # The form's own `required` and `maxlength` stop most of these in a browser; switch them
+    # off, as an old browser or a hand-edited link would, to see the server's answer.
+    person.page.locator("form").evaluate(
+        "form => { form.noValidate = true;"
+        " form.querySelectorAll('input').forEach(i => i.removeAttribute('maxlength')); }")
+    person.fill_form(username, room)
+    expect(person.page).to_have_url(server.url + "/")
+    expect(person.page.get_by_role("alert")).to_have_text(message)
+    expect(person.page.get_by_role("button", name="Join the chat")).to_be_visible()
+
+
+def test_the_form_itself_keeps_to_the_servers_limits(visitor, server):
+    person = visitor().open_start_page()
+    person.page.get_by_label("Your name").fill("a" * 40)
+    person.page.get_by_label("Room").fill("r" * 70)
+    expect(person.page.get_by_label("Your name")).to_have_value("a" * 32)
+    expect(person.page.get_by_label("Room")).to_have_value("r" * 64)
+    # A blank name is caught before anything is sent.
+    person.page.get_by_label("Your name").fill("")
+    person.page.get_by_role("button", name="Join the chat").click()
+    expect(person.page).to_have_url(server.url + "/")
+    assert person.page.get_by_label("Your name").evaluate("input => input.validity.valueMissing")
+
+
+def test_the_pages_need_nothing_from_another_host(visitor, room):
+    alice = visitor("alice", room)
+    origins = alice.page.evaluate(
+        "performance.getEntriesByType('resource').map(entry => new URL(entry.name).origin)")
+    assert set(origins) == {alice.server.url}
+    assert alice.blocked == []
+
+
+def test_a_request_to_another_host_is_refused_and_recorded(visitor, server):
+    person = visitor().open_start_page()
+    outcome = person.page.evaluate("""() => Promise.all([
+        fetch('https://cdn.example.com/socket.io.min.js').then(() => 'loaded', () => 'refused'),
+        new Promise(done => {
+            const ws = new WebSocket('wss://cdn.example.com/socket');
+            ws.onopen = () => done('open');
+            ws.onclose = () => done('refused');
+        }),
+    ])""")
+    assert outcome == ["refused", "refused"]
+    assert sorted(person.blocked) == ["https://cdn.example.com/socket.io.min.js",
+                                      "wss://cdn.example.com/socket"]
+    person.blocked.clear()  # this test made those requests on purpose
