@@ -54,3 +54,16 @@ docs-build: $(INSTALLED)
 
 screenshots: $(INSTALLED)
 	$(BIN)/python scripts/screenshots.py
+
+# The benchmark (bench/): how many students one laptop serves. `bench` runs the quick set
+# (under 3 minutes) and writes the results into docs/benchmark.md and
+# docs/images/benchmark.png; `bench-full` runs every scenario and server three times.
+.PHONY: bench bench-full
+
+bench: $(INSTALLED)
+	@scripts/install-system-packages
+	$(BIN)/python bench/bench.py --set quick --markdown docs/benchmark.md --plot docs/images/benchmark.png
+
+bench-full: $(INSTALLED)
+	@scripts/install-system-packages
+	$(BIN)/python bench/bench.py --set full --markdown docs/benchmark.md --plot docs/images/benchmark.png

@@ -1,0 +1,42 @@
+"""The benchmark (bench/, `make bench`) on a tiny scenario: 5 users against part2, one of
+them sending 10 messages. Checks that the report has its fields and nothing was lost;
+no timing is asserted, because other work on the machine changes the figures."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_tiny_benchmark_reports_every_field_and_loses_nothing(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "bench.py"), "--set", "tiny",
+         "--json", str(tmp_path / "bench.json"), "--markdown", str(tmp_path / "bench.md"),
+         "--plot", str(tmp_path / "bench.png")],
+        cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The output says that the rate limit was raised, so it cannot shape the figures.
+    assert "CHAT_MESSAGES_PER_SECOND=1000000" in result.stdout
+
+    report = json.loads((tmp_path / "bench.json").read_text())
+    [run] = report["runs"]
+    assert run["server"] == "part2"
+    assert run["joined"] == run["clients"] == 5
+    assert run["join_errors"] == [] and run["disconnects"] == 0
+    assert run["announcements"] == run["announcements_expected"] == 5 * 4 // 2
+    assert run["expected"] == 5 * 10
+    assert run["delivered"] == run["expected"] and run["loss"] == 0
+    assert run["duplicates"] == 0 and run["acks_refused"] == 0
+    for name in ["join_s", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms",
+                 "latency_max_ms", "deliveries_per_s", "server_cpu_us_per_delivery",
+                 "generator_cpu_s", "generator_busy_max", "machine_busy"]:
+        assert name in run
+    assert run["latency_p50_ms"] > 0 and run["deliveries_per_s"] > 0
+    assert len(run["generator_cpu_s"]) == report["generators"] >= 2
+    machine = report["machine"]
+    assert machine["cores"] >= 1 and machine["cpu"] and machine["python"]
+
+    page = (tmp_path / "bench.md").read_text()
+    assert "| server | joined | delivered / expected | latency p50 |" in page
+    assert "![" in page and (tmp_path / "bench.png").read_bytes()[:4] == b"\x89PNG"
