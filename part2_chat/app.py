@@ -158,6 +158,7 @@ def chat():
 # --8<-- [end:chat]
 
 
+# --8<-- [start:on_connect]
 @socketio.on("connect")
 def on_connect(auth=None):
     # Only pages opened through /chat get in; the session is checked once more so that
@@ -168,6 +169,7 @@ def on_connect(auth=None):
     except ChatError:
         raise ConnectionRefusedError(
             "Choose a username and a room on the start page first.") from None
+# --8<-- [end:on_connect]
 
 
 # --8<-- [start:join_room]
@@ -263,6 +265,7 @@ def announce_leave(member):
 # --8<-- [end:leave_room]
 
 
+# --8<-- [start:on_error]
 @socketio.on_error_default
 def on_error(error):
     """Turn an exception in any event handler into an acknowledgement with a reason."""
@@ -272,6 +275,7 @@ def on_error(error):
         return {"ok": False, "error": str(error)}
     log.exception("Unexpected error while handling %s", event)
     return {"ok": False, "error": "Something went wrong on the server. Please try again."}
+# --8<-- [end:on_error]
 
 
 if __name__ == "__main__":

@@ -184,6 +184,7 @@ def chat():
 # --8<-- [end:chat]
 
 
+# --8<-- [start:on_connect]
 @socketio.on("connect")
 def on_connect(auth=None):
     # Only pages opened through /chat get in; the session is checked once more so that
@@ -194,6 +195,7 @@ def on_connect(auth=None):
     except ChatError:
         raise ConnectionRefusedError(
             "Choose a username and a room on the start page first.") from None
+# --8<-- [end:on_connect]
 
 
 # --8<-- [start:join_room]
@@ -289,6 +291,7 @@ def announce_leave(member):
 # --8<-- [end:leave_room]
 
 
+# --8<-- [start:on_error]
 @socketio.on_error_default
 def on_error(error):
     """Turn an exception in any event handler into an acknowledgement with a reason."""
@@ -298,6 +301,7 @@ def on_error(error):
         return {"ok": False, "error": str(error)}
     log.exception("Unexpected error while handling %s", event)
     return {"ok": False, "error": "Something went wrong on the server. Please try again."}
+# --8<-- [end:on_error]
 
 
 if __name__ == "__main__":

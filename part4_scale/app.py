@@ -308,6 +308,7 @@ def chat():
 # --8<-- [end:chat]
 
 
+# --8<-- [start:on_connect]
 @socketio.on("connect")
 def on_connect(auth=None):
     # Only pages opened through /chat get in; the session is checked once more so that
@@ -318,6 +319,7 @@ def on_connect(auth=None):
     except ChatError:
         raise ConnectionRefusedError(
             "Choose a username and a room on the start page first.") from None
+# --8<-- [end:on_connect]
 
 
 # --8<-- [start:join_room]
@@ -422,6 +424,7 @@ def announce_leave(sid, member):
 # --8<-- [end:leave_room]
 
 
+# --8<-- [start:on_error]
 @socketio.on_error_default
 def on_error(error):
     """Turn an exception in any event handler into an acknowledgement with a reason."""
@@ -435,6 +438,7 @@ def on_error(error):
                                       "Please try again in a moment."}
     log.exception("Unexpected error while handling %s", event)
     return {"ok": False, "error": "Something went wrong on the server. Please try again."}
+# --8<-- [end:on_error]
 
 
 socketio.start_background_task(keep_saying_alive)

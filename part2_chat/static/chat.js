@@ -21,6 +21,7 @@ const ACK_TIMEOUT_MS = 5000;
 const socket = io();
 // --8<-- [end:connect]
 
+// --8<-- [start:add_line]
 // Every line of the chat is built from text nodes: nothing a user typed is ever
 // treated as HTML, so "<b>" shows as "<b>" and a script in a name never runs.
 function addLine(className, ...parts) {
@@ -34,6 +35,7 @@ function addLine(className, ...parts) {
   messageList.appendChild(line);
   line.scrollIntoView({ block: "end" });
 }
+// --8<-- [end:add_line]
 
 function showError(text) {
   errorLine.textContent = text;

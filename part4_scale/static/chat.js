@@ -26,6 +26,7 @@ const seenIds = new Set();
 const socket = io();
 // --8<-- [end:connect]
 
+// --8<-- [start:add_line]
 // Every line of the chat is built from text nodes: nothing a user typed is ever
 // treated as HTML, so "<b>" shows as "<b>" and a script in a name never runs.
 function addLine(className, ...parts) {
@@ -40,6 +41,7 @@ function addLine(className, ...parts) {
   line.scrollIntoView({ block: "end" });
   return line;
 }
+// --8<-- [end:add_line]
 
 function showError(text) {
   errorLine.textContent = text;
