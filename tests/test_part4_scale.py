@@ -9,8 +9,8 @@ import requests
 
 from chat_user import TIMEOUT, ChatUser
 from checkpoints import REPO
-from servers import require_programs
-from stack import ScaledChat
+from servers import Server, require_programs
+from stack import RedisServer, ScaledChat
 
 PART4 = REPO / "part4_scale"
 RECOVERY_TIMEOUT = 15  # seconds a room may take to work again after Redis restarts
@@ -172,3 +172,21 @@ def test_the_chat_recovers_after_redis_restarts(stack, connect):
     else:
         raise AssertionError(f"no message got through {RECOVERY_TIMEOUT}s after the restart")
     assert "Traceback" not in stack.log()
+
+
+def test_python_app_py_works_with_redis_too(connect):
+    """One process started as `python app.py`: eventlet must patch the standard library
+    before the Redis client is imported, or the message queue never delivers."""
+    require_programs("redis-server")
+    redis_server = RedisServer().wait_until_serving()
+    server = Server("python app.py", cwd=PART4, env={
+        "SECRET_KEY": "test", "REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0"})
+    try:
+        server.wait_until_serving()
+        alice, bob = connect(server.url, "alice", "solo"), connect(server.url, "bob", "solo")
+        assert alice.join()["ok"] and bob.join()["ok"]
+        assert alice.send("through redis") == {"ok": True}
+        bob.wait_for("receive_message", message="through redis")
+    finally:
+        server.close()
+        redis_server.close()
