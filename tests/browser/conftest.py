@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from checkpoints import chat_checkpoints
 from servers import Server, require_programs, server_command
 from stack import ScaledChat, start_checkpoint
 
@@ -44,13 +43,6 @@ expect.set_options(timeout=TIMEOUT_MS)
 VISITORS = pytest.StashKey[list]()
 CALL_PASSED = pytest.StashKey[bool]()
 SCREENSHOTS = pytest.StashKey[list]()
-
-
-def pytest_generate_tests(metafunc):
-    if "checkpoint" in metafunc.fixturenames:
-        folders = chat_checkpoints(metafunc.config.getoption("--checkpoint"))
-        metafunc.parametrize("checkpoint", folders, ids=[f.name for f in folders],
-                             scope="module")
 
 
 @pytest.fixture(scope="session")

@@ -4,21 +4,10 @@ import uuid
 import pytest
 
 from chat_user import ChatUser
-from checkpoints import chat_checkpoints, load_app_module
-from stack import start_checkpoint, uses_message_queue
+from checkpoints import load_app_module
+from stack import start_checkpoint
 
 SECRET_KEY = "test-secret-key"
-
-
-def pytest_generate_tests(metafunc):
-    if "checkpoint" in metafunc.fixturenames:
-        folders = chat_checkpoints(metafunc.config.getoption("--checkpoint"))
-        if metafunc.definition.get_closest_marker("socketio_test_client"):
-            # Flask-SocketIO's test client cannot work through a message queue: part 4
-            # is tested through its real servers only.
-            folders = [folder for folder in folders if not uses_message_queue(folder)]
-        metafunc.parametrize("checkpoint", folders, ids=[f.name for f in folders],
-                             scope="module")
 
 
 @pytest.fixture
