@@ -1,12 +1,14 @@
 """The HTTP side of the chat: the start page (NO:1) and /chat (NO:2)."""
+import re
+
 import pytest
 
 
 def test_start_page_has_a_form_with_limits(client):
     page = client.get("/").get_data(as_text=True)
     assert 'action="/chat"' in page
-    assert 'name="username" required maxlength="32"' in page
-    assert 'name="room" required maxlength="64"' in page
+    assert re.search(r'name="username" required\s+maxlength="32"', page)
+    assert re.search(r'name="room" required\s+maxlength="64"', page)
     assert '<label for="username">' in page and '<label for="room">' in page
 
 
