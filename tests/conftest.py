@@ -1,22 +1,49 @@
-"""Shared by the whole suite: the --checkpoint option, and the `checkpoint` parameter that
-makes the chat tests (tests/chat/, tests/browser/) run once for every chat checkpoint."""
-from checkpoints import chat_checkpoints
+"""Shared by the whole suite: the --checkpoint and --step options, and the
+`checkpoint` parameter that makes the chat tests (tests/chat/,
+tests/browser/) run once for every checkpoint that has reached the step
+each test is marked with."""
+from checkpoints import PART2_STEPS, chat_checkpoints, has_reached
 from stack import uses_message_queue
 
 
 def pytest_addoption(parser):
     parser.addoption(
         "--checkpoint", metavar="FOLDER",
-        help="run the chat checkpoint tests against FOLDER (for example your own copy "
-             "of part2_chat) instead of the repository's own part folders")
+        help="run the chat checkpoint tests against FOLDER (for example your "
+             "own copy of part2_chat) instead of the repository's own folders")
+    parser.addoption(
+        "--step", metavar="N", type=int, choices=PART2_STEPS,
+        help="with --checkpoint: your copy is at step N of part 2, so run "
+             "only the tests of what steps 1 to N teach")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "step(n, part=2): the step of the part that introduces "
+        "the behaviour this test checks")
 
 
 def pytest_generate_tests(metafunc):
-    if "checkpoint" in metafunc.fixturenames:
-        folders = chat_checkpoints(metafunc.config.getoption("--checkpoint"))
-        if metafunc.definition.get_closest_marker("socketio_test_client"):
-            # Flask-SocketIO's test client cannot work through a message queue: part 4
-            # is tested through its real servers only.
-            folders = [folder for folder in folders if not uses_message_queue(folder)]
-        metafunc.parametrize("checkpoint", folders, ids=[f.name for f in folders],
-                             scope="module")
+    if "checkpoint" not in metafunc.fixturenames:
+        return
+    config = metafunc.config
+    custom_step = config.getoption("--step")
+    folders = chat_checkpoints(config.getoption("--checkpoint"))
+    marker = metafunc.definition.get_closest_marker("step")
+    folders = [folder for folder in folders
+               if has_reached(folder, marker, custom_step)]
+    if metafunc.definition.get_closest_marker("socketio_test_client"):
+        # Flask-SocketIO's test client cannot work through a message queue:
+        # part 4 is tested through its real servers only.
+        folders = [folder for folder in folders
+                   if not uses_message_queue(folder)]
+    metafunc.parametrize("checkpoint", folders, ids=[id_of(f) for f in folders],
+                         scope="module")
+
+
+def id_of(folder):
+    """part2_chat, or part2_chat/steps/1_pages as part2_chat-1_pages."""
+    parts = folder.parts
+    if len(parts) >= 3 and parts[-2] == "steps":
+        return f"{parts[-3]}-{parts[-1]}"
+    return folder.name
