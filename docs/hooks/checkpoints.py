@@ -89,3 +89,99 @@ def reached(root, checkpoint):
 def is_in_steps(relative):
     """Whether a path inside a part folder belongs to one of its steps (steps/...)."""
     return bool(Path(relative).parts) and Path(relative).parts[0] == "steps"
+
+
+# The files of a checkpoint: what the docs show and the tests count.
+
+SNIPPET_MARKER = "--8<--"  # lines that mark regions for the pages' snippet includes
+
+
+def is_part_folder(folder):
+    return bool(PART_FOLDER.fullmatch(Path(folder).name))
+
+
+def pairs(root):
+    """Every consecutive pair (earlier, later) of checkpoints in `root`."""
+    found = checkpoints(root)
+    return list(zip(found, found[1:]))
+
+
+def previous(root, checkpoint):
+    """The checkpoint just before `checkpoint`, or None for the first one."""
+    earlier = None
+    for candidate in checkpoints(root):
+        if candidate == checkpoint:
+            return earlier
+        earlier = candidate
+    raise ValueError(f"{checkpoint} is not a checkpoint of {root}")
+
+
+def _git_ignored(folder, relatives):
+    """The paths among `relatives` that git ignores (a server's run-time files, say).
+    Outside a git checkout, or without git, nothing counts as ignored."""
+    import subprocess
+    if not relatives:
+        return set()
+    try:
+        result = subprocess.run(
+            ["git", "check-ignore", "--stdin", "-z"], cwd=folder,
+            input="\0".join(path.as_posix() for path in relatives), capture_output=True,
+            text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    if result.returncode not in (0, 1):  # 1: nothing ignored; 128: not a git checkout
+        return set()
+    return {Path(name) for name in result.stdout.split("\0") if name}
+
+
+def lesson_files(folder):
+    """Every file of the checkpoint in `folder`, as paths relative to it: no hidden
+    folders, no compiled Python, nothing git ignores, and for a part folder nothing from
+    its steps/ (each step is a checkpoint of its own)."""
+    folder = Path(folder)
+    found = set()
+    for path in folder.rglob("*"):
+        relative = path.relative_to(folder)
+        if (path.is_file() and "__pycache__" not in relative.parts
+                and relative.suffix != ".pyc"
+                and not any(part.startswith(".") for part in relative.parts[:-1])
+                and not (is_part_folder(folder) and is_in_steps(relative))):
+            found.add(relative)
+    return found - _git_ignored(folder, sorted(found))
+
+
+def vendored(relative):
+    """Why a file is not hand-written ("a vendored library", "a licence text"), or None."""
+    name = Path(relative).name
+    if name.endswith(".min.js") or name.endswith(".map"):
+        return "a vendored library"
+    if "LICENSE" in name.upper():
+        return "a licence text"
+    return None
+
+
+def reading_order(relative):
+    """Sort key: app.py, then templates/, then static/, then the rest, each by path."""
+    relative = Path(relative)
+    parts = relative.parts
+    group = (0 if parts == ("app.py",) else 1 if parts[0] == "templates"
+             else 2 if parts[0] == "static" else 3)
+    return group, relative.as_posix()
+
+
+def hand_written_files(folder):
+    """The checkpoint's files that are not vendored, in reading order."""
+    return sorted((relative for relative in lesson_files(folder) if not vendored(relative)),
+                  key=reading_order)
+
+
+def shown_lines(path):
+    """The file's lines (without line ends) as the pages show them, without the lines that
+    carry snippet region markers; None if it is not UTF-8 text."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError):
+        return None
+    if "\0" in text:
+        return None
+    return [line for line in text.splitlines() if SNIPPET_MARKER not in line]
