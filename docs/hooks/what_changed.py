@@ -1,91 +1,53 @@
-"""MkDocs hook: the "What changed" page, generated from the part folders at build time.
+"""MkDocs hook: the "What changed" page, generated from the checkpoint folders at build time.
 
-Every consecutive pair of checkpoint folders (part1_hello, part2_chat, part3_deploy, ... in
-the order of their numbers) becomes one section of docs/what-changed.md, in place of the
-line PLACEHOLDER: a table of the files that were added, changed or removed, and the unified
-diff of each text file. Nothing is written by hand, so the page cannot drift from the code.
+The checkpoints and their order come from docs/hooks/checkpoints.py: part1_hello, part 2's
+steps (part2_chat/steps/1_pages, ...), the finished part2_chat, part3_deploy, part 4's steps,
+part4_scale. In docs/what-changed.md the line PLACEHOLDER becomes a table with one row per
+consecutive pair of checkpoints (lines added and removed), then one section per pair: a
+table of the files that were added, changed or removed, and the unified diff of each text
+file. Nothing is written by hand, so the page cannot drift from the code.
 
-Vendored files (*.min.js, *.map, LICENSE files) are listed but their diffs are not shown.
-Left out altogether: __pycache__, files that git ignores (a server's run-time files), and the
-`--8<--` comments that mark regions for the docs' snippet includes.
+Each section's anchor is the later checkpoint's path with "/" made "-": `#part2_chat-steps-
+1_pages`, `#part2_chat` (from part 2's last step, or part 1, to the finished part 2),
+`#part3_deploy`. anchor() makes them; other hooks link here with it.
+
+Vendored files (*.min.js, *.map, LICENSE files) are listed but their diffs are not shown
+and their lines are not counted. Left out altogether: __pycache__, hidden folders, files
+that git ignores (a server's run-time files), a part folder's steps/ (each step is a
+checkpoint of its own), and the lines carrying `--8<--` comments that mark regions for the
+docs' snippet includes.
 """
 import difflib
+import importlib.util
 import re
-import subprocess
+import sys
 from pathlib import Path
 
 PLACEHOLDER = "<!-- what-changed -->"
-PART_FOLDER = re.compile(r"part(\d+)_\w+")
-SNIPPET_MARKER = re.compile(r"--8<--\s*\[(start|end):\w+\]")
 # A diff with at most this many changed lines is shown open; longer ones start folded.
 OPEN_UP_TO = 60
 
 
-def part_folders(root):
-    """The checkpoint folders in `root`, in the order of their numbers."""
-    folders = [path for path in Path(root).iterdir()
-               if path.is_dir() and PART_FOLDER.fullmatch(path.name)]
-    return sorted(folders, key=lambda path: int(PART_FOLDER.fullmatch(path.name)[1]))
+def _load_checkpoints():
+    """docs/hooks/checkpoints.py, loaded by its path under the name the tests use too (a
+    plain `import checkpoints` would find tests/checkpoints.py inside pytest)."""
+    path = Path(__file__).with_name("checkpoints.py")
+    module = sys.modules.get("checkpoint_order")
+    if module is not None and Path(module.__file__).resolve() == path.resolve():
+        return module
+    spec = importlib.util.spec_from_file_location("checkpoint_order", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["checkpoint_order"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
-def consecutive_pairs(root):
-    folders = part_folders(root)
-    return list(zip(folders, folders[1:]))
+order = _load_checkpoints()
 
 
-def ignored(relative):
-    """Files that are not part of the lesson at all: Python's compiled caches."""
-    return "__pycache__" in relative.parts or relative.suffix == ".pyc"
-
-
-def why_not_shown(relative):
-    """Why a file's diff is left out (it is only listed), or None when it is shown."""
-    name = relative.name
-    if name.endswith(".min.js") or name.endswith(".map"):
-        return "a vendored library"
-    if "LICENSE" in name.upper():
-        return "a licence text"
-    return None
-
-
-def git_ignored(folder, relatives):
-    """The paths among `relatives` that git ignores (a server's run-time files, say).
-    Outside a git checkout, or without git, nothing counts as ignored."""
-    if not relatives:
-        return set()
-    try:
-        result = subprocess.run(
-            ["git", "check-ignore", "--stdin", "-z"], cwd=folder,
-            input="\0".join(path.as_posix() for path in relatives), capture_output=True,
-            text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return set()
-    if result.returncode not in (0, 1):  # 1: nothing ignored; 128: not a git checkout
-        return set()
-    return {Path(name) for name in result.stdout.split("\0") if name}
-
-
-def files_of(folder):
-    """Every file under `folder` that belongs to the lesson, as paths relative to it:
-    no hidden folders, no compiled Python, nothing git ignores."""
-    found = set()
-    for path in folder.rglob("*"):
-        relative = path.relative_to(folder)
-        if (path.is_file() and not ignored(relative)
-                and not any(part.startswith(".") for part in relative.parts[:-1])):
-            found.add(relative)
-    return found - git_ignored(folder, sorted(found))
-
-
-def text_lines(path):
-    """The file's lines without snippet markers, or None if it is not UTF-8 text."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (UnicodeDecodeError, OSError):
-        return None
-    if "\0" in text:
-        return None
-    return [line for line in text.splitlines(keepends=True) if not SNIPPET_MARKER.search(line)]
+def anchor(checkpoint):
+    """The id of the section that ends at `checkpoint`: part2_chat-steps-1_pages."""
+    return checkpoint.name.replace("/", "-")
 
 
 def fence_for(text):
@@ -99,34 +61,31 @@ def indent(text, prefix="    "):
                    for line in text.splitlines(keepends=True))
 
 
-def file_section(old, new, relative, old_folder, new_folder):
-    """One file's row for the summary table, and its diff block (or None)."""
+def file_change(old, new, relative, old_name, new_name):
+    """What happened to one file: None if nothing did, else a dict with its table `row`,
+    its diff `block` (or None) and the `added` and `removed` line counts."""
     name = relative.as_posix()
-    reason = why_not_shown(relative)
-    if old is None:
-        kind = "added"
-    elif new is None:
-        kind = "removed"
-    else:
-        kind = "changed"
+    reason = order.vendored(relative)
+    kind = "added" if old is None else "removed" if new is None else "changed"
     if reason:
         if old is not None and new is not None and old.read_bytes() == new.read_bytes():
             return None
-        return (f"| `{name}` | {kind} (not shown: {reason}) |", None)
-    old_lines = [] if old is None else text_lines(old)
-    new_lines = [] if new is None else text_lines(new)
+        return {"row": f"| `{name}` | {kind} (not shown: {reason}) |", "block": None,
+                "added": 0, "removed": 0}
+    old_lines = [] if old is None else order.shown_lines(old)
+    new_lines = [] if new is None else order.shown_lines(new)
     if old_lines is None or new_lines is None:
-        return (f"| `{name}` | {kind} (not shown: not a text file) |", None)
+        return {"row": f"| `{name}` | {kind} (not shown: not a text file) |", "block": None,
+                "added": 0, "removed": 0}
     if old_lines == new_lines:
         return None
     diff = list(difflib.unified_diff(
-        old_lines, new_lines,
-        fromfile="/dev/null" if old is None else f"{old_folder.name}/{name}",
-        tofile="/dev/null" if new is None else f"{new_folder.name}/{name}"))
-    diff = [line if line.endswith("\n") else line + "\n" for line in diff]
+        old_lines, new_lines, lineterm="",
+        fromfile="/dev/null" if old is None else f"{old_name}/{name}",
+        tofile="/dev/null" if new is None else f"{new_name}/{name}"))
     added = sum(1 for line in diff if line.startswith("+") and not line.startswith("+++"))
     removed = sum(1 for line in diff if line.startswith("-") and not line.startswith("---"))
-    text = "".join(diff)
+    text = "\n".join(diff) + "\n"
     fence = fence_for(text)
     if kind == "changed":
         summary = f"changed: +{added} −{removed}"
@@ -136,36 +95,55 @@ def file_section(old, new, relative, old_folder, new_folder):
     opener = "???+" if added + removed <= OPEN_UP_TO else "???"
     block = (f'{opener} abstract "{name} ({summary})"\n\n'
              + indent(f"{fence}diff\n{text}{fence}\n") + "\n")
-    return (f"| `{name}` | {summary} |", block)
+    return {"row": f"| `{name}` | {summary} |", "block": block,
+            "added": added, "removed": removed}
 
 
-def pair_section(old_folder, new_folder):
-    """The markdown for one step: what changed from `old_folder` to `new_folder`."""
-    old_files, new_files = files_of(old_folder), files_of(new_folder)
-    rows, blocks = [], []
-    for relative in sorted(old_files | new_files, key=lambda path: path.as_posix()):
-        old = old_folder / relative if relative in old_files else None
-        new = new_folder / relative if relative in new_files else None
-        result = file_section(old, new, relative, old_folder, new_folder)
-        if result is None:
-            continue
-        row, block = result
-        rows.append(row)
-        if block:
-            blocks.append(block)
-    lines = [f"## From `{old_folder.name}` to `{new_folder.name}` {{#{new_folder.name}}}", ""]
-    if not rows:
+def changes(old, new):
+    """The file changes from checkpoint `old` to checkpoint `new`, in reading order."""
+    old_files, new_files = order.lesson_files(old.folder), order.lesson_files(new.folder)
+    found = []
+    for relative in sorted(old_files | new_files, key=order.reading_order):
+        change = file_change(
+            old.folder / relative if relative in old_files else None,
+            new.folder / relative if relative in new_files else None,
+            relative, old.name, new.name)
+        if change:
+            found.append(change)
+    return found
+
+
+def title(checkpoint):
+    label = checkpoint.label
+    return label[0].upper() + label[1:]
+
+
+def pair_section(old, new, found):
+    """The markdown for one step: what changed from checkpoint `old` to `new`."""
+    lines = [f"## From {old.label} to {new.label} {{#{anchor(new)}}}", "",
+             f"From `{old.name}` to `{new.name}`.", ""]
+    if not found:
         lines += ["The two folders hold the same files.", ""]
-        return "\n".join(lines)
-    lines += ["| file | what happened |", "|---|---|", *rows, ""]
-    return "\n".join(lines) + "\n" + "".join(blocks)
+        return "\n".join(lines) + "\n"
+    lines += ["| file | what happened |", "|---|---|", *(c["row"] for c in found), ""]
+    return "\n".join(lines) + "\n" + "".join(c["block"] for c in found if c["block"])
+
+
+def summary_table(rows):
+    lines = ["| from | to | lines added | lines removed |", "|---|---|--:|--:|"]
+    for old, new, found in rows:
+        added = sum(c["added"] for c in found)
+        removed = sum(c["removed"] for c in found)
+        lines.append(f"| {title(old)} | [{new.label}](#{anchor(new)}) | {added} | {removed} |")
+    return "\n".join(lines) + "\n"
 
 
 def render(root):
-    pairs = consecutive_pairs(root)
-    if not pairs:
+    rows = [(old, new, changes(old, new)) for old, new in order.pairs(root)]
+    if not rows:
         return "There is only one checkpoint folder, so nothing has changed yet.\n"
-    return "\n".join(pair_section(old, new) for old, new in pairs)
+    return (summary_table(rows) + "\n"
+            + "\n".join(pair_section(old, new, found) for old, new, found in rows))
 
 
 def on_page_markdown(markdown, page, config, files, **kwargs):
@@ -176,8 +154,8 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
 
 
 def on_serve(server, config, builder, **kwargs):
-    """`mkdocs serve` rebuilds when a file in any part folder changes."""
+    """`mkdocs serve` rebuilds when a file in any part folder (steps included) changes."""
     root = Path(config["config_file_path"]).parent
-    for folder in part_folders(root):
+    for folder in order.part_folders(root):
         server.watch(str(folder))
     return server
