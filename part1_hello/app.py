@@ -12,9 +12,10 @@ def index():
 
 
 if __name__ == "__main__":
-    # 127.0.0.1 keeps the app private to this computer; set HOST=0.0.0.0 to open it to the
-    # network. Debug mode (auto-reload and the in-browser debugger) only when asked for,
-    # because the debugger runs any Python code typed into it.
+    # 127.0.0.1 keeps the app private to this computer; set HOST=0.0.0.0
+    # to open it to the network. Debug mode (auto-reload and the in-browser
+    # debugger) only when asked for, because the debugger runs any Python
+    # code typed into it.
     app.run(
         host=os.environ.get("HOST", "127.0.0.1"),
         port=int(os.environ.get("PORT", "5000")),

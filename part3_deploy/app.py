@@ -182,9 +182,9 @@ def home():
 
 # --8<-- [start:chat]
 # NO:2
-# The form arrives here. Valid values go into the signed session cookie,
-# where the Socket.IO handlers read them from, so a client cannot pick
-# another name later.
+# The form arrives here. Valid values go into the signed session cookie:
+# from now on the server reads the name and the room from there, so a
+# client cannot pick another name later.
 @app.route("/chat")
 def chat():
     try:
