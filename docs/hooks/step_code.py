@@ -1,0 +1,231 @@
+"""MkDocs hook: the complete code of a checkpoint on a page, for typing along.
+
+A line of its own in a page (it may be indented, inside an admonition or a tab, say)
+
+    <!-- step-code: part2_chat/steps/2_live_chat -->
+
+becomes every hand-written file of that checkpoint, compared with the checkpoint just before
+it in the order of docs/hooks/checkpoints.py (part 2's step 2 with step 1; the finished
+part2_chat with part 2's last step; the first checkpoint with nothing). To compare with
+another checkpoint, name it: `<!-- step-code: part2_chat from part1_hello -->`. The path is
+the checkpoint's folder below the repository; a folder that is not a checkpoint stops the
+build.
+
+Each file is one code block titled with its path, in reading order (app.py, templates/,
+static/, then the rest), in its language (python, html+jinja for templates, javascript, css,
+nginx, ini, toml, text for a Procfile and the like):
+
+- a new file is shown whole;
+- a changed file is shown whole with its new and changed lines highlighted (pymdownx.highlight
+  `hl_lines`, worked out with difflib when the site is built), and a one-line note names the
+  lines that are gone, if any;
+- an unchanged file is shown whole but folded (`??? note "<path> (unchanged)"`).
+
+A note names the files that are gone and the vendored files (*.min.js, *.map, LICENSE
+files) to copy, which are not shown. Left out altogether: README.md files (a part's prose,
+which its page includes), __pycache__, hidden folders, files git ignores, a part folder's
+steps/, and lines carrying `--8<--` (the snippet region markers).
+"""
+import difflib
+import importlib.util
+import posixpath
+import re
+import sys
+from pathlib import Path
+
+PLACEHOLDER = re.compile(
+    r"^(?P<indent>[ \t]*)<!--\s*step-code:\s*(?P<folder>[^\s>]+?)/?"
+    r"(?:\s+from\s+(?P<since>[^\s>]+?)/?)?\s*-->[ \t]*$", re.M)
+# At most this many of the lines that are gone are quoted in the note; the rest are counted.
+QUOTED_REMOVALS = 3
+LANGUAGES = {".py": "python", ".js": "javascript", ".css": "css", ".toml": "toml",
+             ".ini": "ini", ".cfg": "ini", ".json": "json", ".yml": "yaml", ".yaml": "yaml",
+             ".sh": "bash", ".md": "markdown", ".html": "html"}
+NAMED_LANGUAGES = {"nginx.conf": "nginx"}
+
+
+def _load_checkpoints():
+    """docs/hooks/checkpoints.py, loaded by its path under the name the tests use too (a
+    plain `import checkpoints` would find tests/checkpoints.py inside pytest)."""
+    path = Path(__file__).with_name("checkpoints.py")
+    module = sys.modules.get("checkpoint_order")
+    if module is not None and Path(module.__file__).resolve() == path.resolve():
+        return module
+    spec = importlib.util.spec_from_file_location("checkpoint_order", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["checkpoint_order"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+order = _load_checkpoints()
+
+
+class StepCodeError(Exception):
+    """A placeholder names no checkpoint."""
+
+
+def language(relative):
+    relative = Path(relative)
+    if relative.name in NAMED_LANGUAGES:
+        return NAMED_LANGUAGES[relative.name]
+    if relative.parts[0] == "templates" and relative.suffix == ".html":
+        return "html+jinja"
+    return LANGUAGES.get(relative.suffix, "text")
+
+
+def shown(relative):
+    """Whether the file is typed along: hand-written, and not a README."""
+    return not order.vendored(relative) and Path(relative).name.upper() != "README.MD"
+
+
+def fence_for(text):
+    """A backtick fence longer than any run of backticks inside `text`."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def inline_code(text):
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def indent(text, prefix):
+    return "".join(prefix + line if line.strip() else line
+                   for line in text.splitlines(keepends=True))
+
+
+def ranges(numbers):
+    """[1, 2, 3, 5] -> "1-3 5" (hl_lines' syntax)."""
+    found = []
+    for number in sorted(numbers):
+        if found and number == found[-1][1] + 1:
+            found[-1][1] = number
+        else:
+            found.append([number, number])
+    return " ".join(str(a) if a == b else f"{a}-{b}" for a, b in found)
+
+
+def compare(old_lines, new_lines):
+    """(line numbers of `new_lines` that are new or changed, the non-blank lines of
+    `old_lines` that `new_lines` no longer has anywhere). Blank lines at either end of a
+    changed run are not highlighted."""
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    highlighted, gone = [], []
+    still_there = {line.strip() for line in new_lines}
+    for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        if tag in ("replace", "insert"):
+            run = list(range(new_start, new_end))
+            while run and not new_lines[run[0]].strip():
+                run.pop(0)
+            while run and not new_lines[run[-1]].strip():
+                run.pop()
+            highlighted += [number + 1 for number in run]
+        if tag in ("replace", "delete"):
+            gone += [line.strip() for line in old_lines[old_start:old_end]
+                     if line.strip() and line.strip() not in still_there]
+    return highlighted, gone
+
+
+def code_block(relative, lines, highlighted=()):
+    name = relative.as_posix()
+    text = "".join(line + "\n" for line in lines)
+    fence = fence_for(text)
+    options = f'title="{name}"'
+    if highlighted:
+        options += f' hl_lines="{ranges(highlighted)}"'
+    return f"{fence}{language(relative)} {options}\n{text}{fence}\n"
+
+
+def change_note(relative, gone, details_link):
+    """One line above a changed file: what is highlighted, and which lines are gone."""
+    note = f"`{relative.as_posix()}` changes: the highlighted lines are new or changed"
+    if not gone:
+        return note + ".\n"
+    quoted = gone if len(gone) <= QUOTED_REMOVALS + 1 else gone[:QUOTED_REMOVALS]
+    count = "1 line is" if len(gone) == 1 else f"{len(gone)} lines are"
+    note += f", and {count} gone: " + ", ".join(inline_code(line) for line in quoted)
+    if len(quoted) < len(gone):
+        note += f" and {len(gone) - len(quoted)} more"
+        if details_link:
+            note += f" (see [What changed]({details_link}))"
+    return note + ".\n"
+
+
+def render(root, folder, since=None, what_changed_link=None):
+    """The markdown that replaces the placeholder for checkpoint `folder` (a path below
+    `root`), compared with checkpoint `since` or the one before it. `what_changed_link` is
+    the link to the What changed page from the page that shows the code (or None), to which
+    the checkpoint's anchor is added."""
+    root = Path(root)
+    checkpoint = order.find(root, root / folder)
+    if checkpoint is None:
+        raise StepCodeError(f"step-code: {folder} is not a checkpoint folder; the "
+                            f"checkpoints are: {', '.join(c.name for c in order.checkpoints(root))}")
+    if since is None:
+        before = order.previous(root, checkpoint)
+    else:
+        before = order.find(root, root / since)
+        if before is None:
+            raise StepCodeError(f"step-code: {since} (after 'from') is not a checkpoint folder")
+    details_link = None
+    if what_changed_link and since is None:
+        details_link = f"{what_changed_link}#{checkpoint.name.replace('/', '-')}"
+    old_files = order.lesson_files(before.folder) if before else set()
+    new_files = order.lesson_files(checkpoint.folder)
+    parts = []
+    for relative in sorted(new_files, key=order.reading_order):
+        if not shown(relative):
+            continue
+        lines = order.shown_lines(checkpoint.folder / relative)
+        if lines is None:
+            continue
+        old_lines = (order.shown_lines(before.folder / relative)
+                     if relative in old_files else None)
+        if old_lines is None:
+            parts.append(f"`{relative.as_posix()}` is a new file:\n\n"
+                         + code_block(relative, lines))
+        elif old_lines == lines:
+            parts.append(f'??? note "{relative.as_posix()} (unchanged)"\n\n'
+                         + indent(code_block(relative, lines), "    "))
+        else:
+            highlighted, gone = compare(old_lines, lines)
+            parts.append(change_note(relative, gone, details_link) + "\n"
+                         + code_block(relative, lines, highlighted))
+    removed = sorted((r for r in old_files - new_files if shown(r)), key=order.reading_order)
+    if removed:
+        parts.append("Delete " + ", ".join(f"`{r.as_posix()}`" for r in removed)
+                     + ": this step no longer has "
+                     + ("it" if len(removed) == 1 else "them") + ".\n")
+    copied = sorted((r for r in new_files if order.vendored(r)
+                     and (r not in old_files or (checkpoint.folder / r).read_bytes()
+                          != (before.folder / r).read_bytes())), key=order.reading_order)
+    if copied:
+        parts.append("Copy " + ", ".join(f"`{r.as_posix()}`" for r in copied)
+                     + f" from `{checkpoint.name}/` in the repository: "
+                     + ("it is" if len(copied) == 1 else "they are")
+                     + " copied in from elsewhere, not typed, so not shown here.\n")
+    return "\n".join(parts)
+
+
+def replace_placeholders(markdown, root, what_changed_link=None):
+    def replace(match):
+        text = render(root, match["folder"], match["since"], what_changed_link)
+        return indent(text, match["indent"]).rstrip("\n")
+    return PLACEHOLDER.sub(replace, markdown)
+
+
+def on_page_markdown(markdown, page, config, files, **kwargs):
+    if "step-code:" not in markdown:
+        return markdown
+    from mkdocs.exceptions import PluginError
+    root = Path(config["config_file_path"]).parent
+    link = None
+    if files.get_file_from_path("what-changed.md") is not None:
+        here = posixpath.dirname(page.file.src_uri) or "."
+        link = posixpath.relpath("what-changed.md", here)
+    try:
+        return replace_placeholders(markdown, root, link)
+    except StepCodeError as error:
+        raise PluginError(f"{page.file.src_uri}: {error}") from None
