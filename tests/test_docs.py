@@ -1,5 +1,6 @@
 """The docs site (mkdocs.yml, docs/): it builds cleanly, it explains the code that is really
-there, in the order it is numbered, its pictures can be remade, and it works offline.
+there, in the order it is numbered, every line a learner types is on a page, its pictures can
+be remade, and it works offline.
 """
 import importlib.util
 import json
@@ -14,13 +15,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from checkpoints import REPO
+from checkpoints import REPO, order
 from servers import Server, free_port
 
 DOCS = REPO / "docs"
 PART2 = REPO / "part2_chat"
 PART2_PAGE = DOCS / "part2.md"
 SCREENSHOT_SCRIPT = REPO / "scripts" / "screenshots.py"
+HOOKS = DOCS / "hooks"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 IMAGES_BUDGET = 500 * 1024  # bytes for all committed pictures together
 
@@ -32,12 +34,16 @@ SECTION_MARK = re.compile(r"--8<--\s*\[(?P<edge>start|end):(?P<name>\w+)\]")
 SKIPPED = re.compile(r"\.min\.js$|\.map$|LICENSE")
 
 
-def screenshot_script():
-    """scripts/screenshots.py as a module (for its Chromium settings)."""
-    spec = importlib.util.spec_from_file_location("screenshots", SCREENSHOT_SCRIPT)
+def load_module(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def screenshot_script():
+    """scripts/screenshots.py as a module (for its Chromium settings)."""
+    return load_module("screenshots", SCREENSHOT_SCRIPT)
 
 
 needs_chromium = pytest.mark.skipif(
@@ -46,9 +52,13 @@ needs_chromium = pytest.mark.skipif(
 
 
 def code_files(folder):
+    """The checkpoint's files that carry code: not vendored, not compiled, and for a part
+    folder nothing from its steps/ (each step is a checkpoint of its own)."""
     return sorted(path for path in folder.rglob("*")
                   if path.is_file() and "__pycache__" not in path.parts
-                  and not SKIPPED.search(path.name))
+                  and not SKIPPED.search(path.name)
+                  and not (order.is_part_folder(folder)
+                           and order.is_in_steps(path.relative_to(folder))))
 
 
 def code_steps(folder=PART2):
@@ -174,16 +184,169 @@ def test_the_tests_the_docs_name_exist():
 
 def test_what_changed_is_generated_for_every_pair_of_checkpoints(site):
     page = (site / "what-changed.html").read_text()
-    folders = sorted((path for path in REPO.iterdir()
-                      if path.is_dir() and re.fullmatch(r"part\d+_\w+", path.name)),
-                     key=lambda path: int(re.match(r"part(\d+)", path.name)[1]))
-    assert len(folders) >= 3
-    for old, new in zip(folders, folders[1:]):
-        assert f'id="{new.name}"' in page
-        if without_snippet_marks(old / "app.py") != without_snippet_marks(new / "app.py"):
+    pairs = order.pairs(REPO)
+    assert len(pairs) >= 3 and pairs[0][0].name == "part1_hello"
+    places = []
+    for old, new in pairs:
+        anchor = new.name.replace("/", "-")  # part2_chat-steps-1_pages, part2_chat, ...
+        assert f'id="{anchor}"' in page
+        assert f'href="#{anchor}"' in page  # its row in the table at the top
+        places.append(page.index(f'id="{anchor}"'))
+        if without_snippet_marks(old.folder / "app.py") != without_snippet_marks(
+                new.folder / "app.py"):
             assert f"+++ {new.name}/app.py" in page
+    assert places == sorted(places)  # in the order a learner meets them
+    assert 'id="part2_chat"' in page and 'id="part3_deploy"' in page  # the pages link here
     assert "Guillermo Rauch" not in page  # the vendored client and its licence are not shown
     assert not re.search(r"--8&lt;--\s*\[(start|end):", page)  # region marks are left out
+
+
+# Every line a learner types is on a page.
+
+class CodeText(HTMLParser):
+    """The text of every <code> element of a page, unescaped, and the lines that
+    pymdownx.highlight marks as highlighted (`<span class="hll">`)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.code, self.highlighted = [], []
+        self._code_depth = 0
+        self._spans = []  # for each open <span>: whether it is a highlighted line
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "code":
+            self._code_depth += 1
+            self.code.append("")
+        elif tag == "span" and self._code_depth:
+            hll = "hll" in (dict(attrs).get("class") or "").split()
+            self._spans.append(hll)
+            if hll:
+                self.highlighted.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "code" and self._code_depth:
+            self._code_depth -= 1
+        elif tag == "span" and self._code_depth and self._spans:
+            self._spans.pop()
+
+    def handle_data(self, data):
+        if self._code_depth:
+            self.code[-1] += data
+            if any(self._spans):
+                self.highlighted[-1] += data
+
+    def lines(self):
+        return {line.strip() for text in self.code for line in text.splitlines()}
+
+
+def lines_on_pages(site):
+    """Every line (stripped) inside a <code> element of a built page, except on the What
+    changed page, which shows every line of every checkpoint as a diff."""
+    shown = set()
+    for page in site.rglob("*.html"):
+        if page.name != "what-changed.html":
+            parser = CodeText()
+            parser.feed(page.read_text())
+            shown |= parser.lines()
+    return shown
+
+
+def included_whole(path):
+    """Whether a page includes the file at `path` with a --8<-- line."""
+    name = path.relative_to(REPO).as_posix()
+    return any(match["path"] == name for page in DOCS.rglob("*.md")
+               for match in SNIPPET.finditer(page.read_text()))
+
+
+def fenced_lines(lines):
+    """[(number, line)] of the lines inside the markdown text's fenced code blocks."""
+    found, fence = [], None
+    for number, line in enumerate(lines, 1):
+        opener = re.match(r"\s*(`{3,}|~{3,})", line)
+        if fence is None and opener:
+            fence = opener[1]
+        elif fence is not None and line.strip().startswith(fence) and not line.strip(
+                ).strip(fence[0]):
+            fence = None
+        elif fence is not None:
+            found.append((number, line))
+    return found
+
+
+def typed_lines(checkpoint):
+    """[(path, line number, line)] of every non-blank line a learner types to make
+    `checkpoint`: its hand-written files (no vendored client, no licence, nothing git
+    ignores, no --8<-- region marks; for a part folder nothing from its steps/).
+
+    A README.md is a part's prose, not code: its page includes it (part3.md includes
+    part3_deploy/README.md), so only the commands in its fenced code blocks count, and
+    only when a page includes it; a README no page includes is left out."""
+    found = []
+    for relative in order.hand_written_files(checkpoint.folder):
+        path = checkpoint.folder / relative
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError:
+            continue
+        numbered = list(enumerate(lines, 1))
+        if relative.name.upper() == "README.MD":
+            numbered = fenced_lines(lines) if included_whole(path) else []
+        found += [(path, number, line.strip()) for number, line in numbered
+                  if line.strip() and order.SNIPPET_MARKER not in line]
+    return found
+
+
+def test_every_line_a_learner_types_is_on_a_page(site):
+    """Every line of every checkpoint is in a code block on some page (the What changed page
+    does not count): `<!-- step-code: part2_chat/steps/1_pages -->` shows a whole step."""
+    shown = lines_on_pages(site)
+    missing = {}
+    for checkpoint in order.checkpoints(REPO):
+        lines = [(path, number, line) for path, number, line in typed_lines(checkpoint)
+                 if line not in shown]
+        if lines:
+            missing[checkpoint.name] = lines
+    if missing:
+        every = [entry for lines in missing.values() for entry in lines]
+        pytest.fail(
+            f"{len(every)} lines of the checkpoints are on no page ("
+            + ", ".join(f"{name}: {len(lines)}" for name, lines in missing.items())
+            + "); a line `<!-- step-code: FOLDER -->` on a page shows a checkpoint's code:\n"
+            + "\n".join(f"{path.relative_to(REPO).as_posix()}:{number}: {line}"
+                        for path, number, line in every[:40])
+            + (f"\n... and {len(every) - 40} more" if len(every) > 40 else ""),
+            pytrace=False)
+
+
+def test_step_code_shows_every_line_and_highlights_the_changed_ones(tmp_path):
+    markdown = pytest.importorskip("markdown")
+    step_code = load_module("step_code", HOOKS / "step_code.py")
+    files = {
+        "part1_hello/app.py": "a = 1\nb = 2\nprint(a)\n",
+        "part1_hello/Procfile": "web: python app.py\n",
+        "part2_chat/app.py": "a = 1\n# --8<-- [start:b]\nb = 3\nprint(a)\nprint(b)\n",
+        "part2_chat/Procfile": "web: python app.py\n",
+        "part2_chat/templates/base.html": "<p>{{ name }}</p>\n",
+        "part2_chat/static/client.min.js": "vendored();\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+
+    text = step_code.replace_placeholders("<!-- step-code: part2_chat -->\n", tmp_path)
+
+    assert text.index('title="app.py"') < text.index('title="templates/base.html"')
+    assert 'hl_lines="2 4"' in text and "`b = 2`" in text  # the line that is gone
+    assert '??? note "Procfile (unchanged)"' in text
+    assert "`static/client.min.js`" in text and "vendored();" not in text
+    html = markdown.markdown(text, extensions=[
+        "admonition", "pymdownx.details", "pymdownx.highlight", "pymdownx.superfences"])
+    parser = CodeText()
+    parser.feed(html)
+    assert {"a = 1", "b = 3", "print(a)", "print(b)", "web: python app.py",
+            "<p>{{ name }}</p>"} <= parser.lines()
+    assert "# --8<-- [start:b]" not in parser.lines()
+    assert [line.strip() for line in parser.highlighted] == ["b = 3", "print(b)"]
 
 
 # Offline: nothing on the built site comes from another host.
