@@ -54,6 +54,7 @@ class ChatError(Exception):
     """A request we refuse, with a reason written for its sender."""
 
 
+# --8<-- [start:rate_limiter]
 class RateLimiter:
     """A token bucket: `burst` messages at once, then `rate` a second."""
 
@@ -72,6 +73,7 @@ class RateLimiter:
             return False
         self.tokens -= 1
         return True
+# --8<-- [end:rate_limiter]
 
 
 @dataclass
