@@ -3,7 +3,8 @@
 The checkpoints and their order come from docs/hooks/checkpoints.py: part1_hello, part 2's
 steps (part2_chat/steps/1_pages, ...), the finished part2_chat, part3_deploy, part 4's steps,
 part4_scale. In docs/what-changed.md the line PLACEHOLDER becomes a table with one row per
-consecutive pair of checkpoints (lines added and removed), then one section per pair: a
+consecutive pair of checkpoints (lines added and removed; the line TABLE_PLACEHOLDER, if the
+page has it, takes the table instead), then one section per pair: a
 table of the files that were added, changed or removed, and the unified diff of each text
 file. Nothing is written by hand, so the page cannot drift from the code.
 
@@ -24,6 +25,8 @@ import sys
 from pathlib import Path
 
 PLACEHOLDER = "<!-- what-changed -->"
+# Where the summary table goes, if the page has this line; else it opens PLACEHOLDER's text.
+TABLE_PLACEHOLDER = "<!-- what-changed-table -->"
 # A diff with at most this many changed lines is shown open; longer ones start folded.
 OPEN_UP_TO = 60
 
@@ -134,23 +137,28 @@ def summary_table(rows):
     for old, new, found in rows:
         added = sum(c["added"] for c in found)
         removed = sum(c["removed"] for c in found)
-        lines.append(f"| {title(old)} | [{new.label}](#{anchor(new)}) | {added} | {removed} |")
+        lines.append(f"| {title(old)} | [{title(new)}](#{anchor(new)}) | {added} | {removed} |")
     return "\n".join(lines) + "\n"
 
 
 def render(root):
+    """(the summary table, the sections) as markdown."""
     rows = [(old, new, changes(old, new)) for old, new in order.pairs(root)]
     if not rows:
-        return "There is only one checkpoint folder, so nothing has changed yet.\n"
-    return (summary_table(rows) + "\n"
-            + "\n".join(pair_section(old, new, found) for old, new, found in rows))
+        return "", "There is only one checkpoint folder, so nothing has changed yet.\n"
+    return (summary_table(rows),
+            "\n".join(pair_section(old, new, found) for old, new, found in rows))
 
 
 def on_page_markdown(markdown, page, config, files, **kwargs):
     if PLACEHOLDER not in markdown:
         return markdown
-    root = Path(config["config_file_path"]).parent
-    return markdown.replace(PLACEHOLDER, render(root))
+    table, sections = render(Path(config["config_file_path"]).parent)
+    if TABLE_PLACEHOLDER in markdown:
+        markdown = markdown.replace(TABLE_PLACEHOLDER, table)
+    else:
+        sections = table + "\n" + sections
+    return markdown.replace(PLACEHOLDER, sections)
 
 
 def on_serve(server, config, builder, **kwargs):
