@@ -1,8 +1,11 @@
-"""part4_scale's whole stack on free loopback ports: redis-server, N chat processes (each
-started with the Procfile's web command) and nginx with the checkpoint's own nginx.conf.
+"""A part 4 checkpoint's whole stack on free loopback ports: redis-server, N
+chat processes (each started with the Procfile's web command) and, from the
+step that adds nginx.conf, nginx with the checkpoint's own nginx.conf.
 
-ScaledChat behaves like servers.Server (url, port, log(), close()), so the chat tests run
-against it unchanged; its parts can also be stopped and restarted one by one.
+ScaledChat behaves like servers.Server (url, port, log(), close()), so the
+chat tests run against it unchanged: its url is nginx's, or the first chat
+process's when the checkpoint has no nginx yet. Its parts can also be
+stopped and restarted one by one.
 """
 import os
 import re
@@ -12,7 +15,8 @@ import socket
 import tempfile
 from pathlib import Path
 
-from servers import Server, free_port, procfile_command, require_programs, server_command
+from servers import (Server, free_port, procfile_command, require_programs,
+                     server_command)
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -20,8 +24,9 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 class RedisServer(Server):
     def __init__(self, port=None):
         port = port or free_port()
-        super().__init__(f"redis-server --bind 127.0.0.1 --port {port} --save '' "
-                         "--appendonly no", cwd=tempfile.gettempdir(), port=port)
+        super().__init__(f"redis-server --bind 127.0.0.1 --port {port} "
+                         "--save '' --appendonly no",
+                         cwd=tempfile.gettempdir(), port=port)
 
     def answers(self):
         try:
@@ -37,34 +42,55 @@ class ScaledChat:
         self.env = env or {}
         self.redis = RedisServer().wait_until_serving()
         self.workers = [self.start_worker() for _ in range(workers)]
-        self.nginx_dir = Path(tempfile.mkdtemp(prefix="nginx-"))
-        self.port = free_port()
+        self.proxies = []  # (nginx Server, its folder)
+        if behind_nginx(self.checkpoint):
+            self.nginx = self.start_nginx(sticky)
+            self.port = self.nginx.port
+        else:
+            self.nginx = None
+            self.port = self.workers[0].port
         self.url = f"http://127.0.0.1:{self.port}"
-        self.write_nginx_conf(sticky)
-        self.nginx = Server(f"{NGINX} -p {self.nginx_dir}/ -c nginx.conf -e stderr",
-                            cwd=self.nginx_dir, port=self.port)
 
     def start_worker(self, port=None):
-        env = {**self.env, "REDIS_URL": f"redis://127.0.0.1:{self.redis.port}/0"}
-        return Server(procfile_command(self.checkpoint), cwd=self.checkpoint, env=env,
-                      port=port)
+        env = {**self.env,
+               "REDIS_URL": f"redis://127.0.0.1:{self.redis.port}/0"}
+        return Server(procfile_command(self.checkpoint), cwd=self.checkpoint,
+                      env=env, port=port)
 
-    def write_nginx_conf(self, sticky):
-        """The checkpoint's nginx.conf with our ports (and, if not sticky, no hash line)."""
+    def start_nginx(self, sticky=True):
+        """nginx with the checkpoint's nginx.conf, in front of this stack's
+        chat processes; not sticky: without the hash line. A stack may have
+        more than one (they share the chat processes)."""
+        folder = Path(tempfile.mkdtemp(prefix="nginx-"))
+        port = free_port()
+        self.write_nginx_conf(folder, port, sticky)
+        nginx = Server(f"{NGINX} -p {folder}/ -c nginx.conf -e stderr",
+                       cwd=folder, port=port)
+        self.proxies.append((nginx, folder))
+        return nginx
+
+    def write_nginx_conf(self, folder, port, sticky):
+        """The checkpoint's nginx.conf with our ports (and, if not sticky,
+        no hash line)."""
         conf = (self.checkpoint / "nginx.conf").read_text()
-        conf = conf.replace("listen 127.0.0.1:5000;", f"listen 127.0.0.1:{self.port};")
-        backends = "".join(f"        server 127.0.0.1:{w.port};\n" for w in self.workers)
-        conf, count = re.subn(r"(        server 127\.0\.0\.1:\d+;\n)+", backends, conf)
-        assert count == 1, "nginx.conf should list its chat processes in one upstream block"
+        conf = conf.replace("listen 127.0.0.1:5000;",
+                            f"listen 127.0.0.1:{port};")
+        backends = "".join(f"        server 127.0.0.1:{w.port};\n"
+                           for w in self.workers)
+        conf, count = re.subn(r"(        server 127\.0\.0\.1:\d+;\n)+",
+                              backends, conf)
+        assert count == 1, ("nginx.conf should list its chat processes in "
+                            "one upstream block")
         if not sticky:
             conf = conf.replace("hash $cookie_session consistent;", "")
-        (self.nginx_dir / "nginx.conf").write_text(conf)
-        (self.nginx_dir / "nginx-tmp").mkdir()
+        (folder / "nginx.conf").write_text(conf)
+        (folder / "nginx-tmp").mkdir()
 
     def wait_until_serving(self):
         for worker in self.workers:
             worker.wait_until_serving()
-        self.nginx.wait_until_serving()
+        for nginx, _ in self.proxies:
+            nginx.wait_until_serving()
         return self
 
     def restart_redis(self):
@@ -74,26 +100,40 @@ class ScaledChat:
         self.redis = RedisServer(self.redis.port).wait_until_serving()
 
     def log(self):
-        return "\n".join(part.log() for part in self.workers + [self.nginx])
+        parts = self.workers + [nginx for nginx, _ in self.proxies]
+        return "\n".join(part.log() for part in parts)
 
     def close(self):
-        parts = [self.nginx, *self.workers, self.redis]
-        for part in parts:  # all at once: each chat process takes a few seconds to stop
+        parts = [*(nginx for nginx, _ in self.proxies), *self.workers,
+                 self.redis]
+        # All at once: each chat process takes a few seconds to stop.
+        for part in parts:
             if part.process.poll() is None:
                 os.killpg(part.process.pid, signal.SIGTERM)
         for part in parts:
             part.close()
-        shutil.rmtree(self.nginx_dir, ignore_errors=True)
+        for _, folder in self.proxies:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def uses_message_queue(checkpoint):
+    """Whether the checkpoint runs as several processes joined by Redis
+    (part 4: its Procfile.local starts redis-server)."""
+    procfile = Path(checkpoint) / "Procfile.local"
+    return procfile.exists() and "redis-server" in procfile.read_text()
+
+
+def behind_nginx(checkpoint):
+    """Whether the checkpoint's processes are reached through nginx."""
     return (Path(checkpoint) / "nginx.conf").exists()
 
 
 def start_checkpoint(checkpoint, env=None):
-    """Start a chat checkpoint the way its README does: part4's whole stack, else the
-    Procfile's web command, else python app.py. Call wait_until_serving() on the result."""
+    """Start a chat checkpoint the way its README does: part 4's whole stack,
+    else the Procfile's web command, else python app.py. Call
+    wait_until_serving() on the result."""
     if uses_message_queue(checkpoint):
-        require_programs("redis-server", "nginx")
+        require_programs("redis-server",
+                         *(["nginx"] if behind_nginx(checkpoint) else []))
         return ScaledChat(checkpoint, env=env)
     return Server(server_command(checkpoint), cwd=checkpoint, env=env)
