@@ -21,6 +21,9 @@ from servers import Server, free_port
 DOCS = REPO / "docs"
 PART2 = REPO / "part2_chat"
 PART2_PAGE = DOCS / "part2.md"
+# Part 2's overview, then one page per step: part2-1-pages.md, part2-2-joining.md, ...
+PART2_PAGES = [PART2_PAGE, *sorted(DOCS.glob("part2-*.md"),
+                                   key=lambda page: int(re.match(r"part2-(\d+)", page.name)[1]))]
 SCREENSHOT_SCRIPT = REPO / "scripts" / "screenshots.py"
 HOOKS = DOCS / "hooks"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -115,7 +118,19 @@ def test_the_site_builds_in_strict_mode(site):
             "troubleshooting.html", "original-defects.html", "background.html"} <= pages
 
 
-# The numbered steps: the part2 page and the code agree.
+# The numbered steps: the part 2 pages and the code agree.
+
+def part2_sections():
+    """{n: (page, the markdown of its `## NO:n` section)} over part 2's pages."""
+    return {step: (page, text) for page in PART2_PAGES
+            for step, text in page_sections(page.read_text()).items()}
+
+
+def introduced_in(step):
+    """The first checkpoint folder of part 2 whose code carries the NO:`step` marker."""
+    return next(checkpoint.folder for checkpoint in order.checkpoints(REPO)
+                if checkpoint.part == 2 and step in code_steps(checkpoint.folder))
+
 
 def test_the_code_numbers_its_steps_from_one_without_gaps():
     steps = sorted(code_steps())
@@ -123,30 +138,33 @@ def test_the_code_numbers_its_steps_from_one_without_gaps():
 
 
 def test_every_step_in_the_code_is_explained_in_order():
-    on_page = [int(n) for n in PAGE_STEP.findall(PART2_PAGE.read_text())]
+    on_page = [int(n) for page in PART2_PAGES for n in PAGE_STEP.findall(page.read_text())]
     assert on_page == sorted(code_steps()), (
-        "docs/part2.md needs one `## NO:n` section per NO:n marker in part2_chat, in order")
+        "part 2's pages (docs/part2.md, then docs/part2-1-….md, …) need one `## NO:n` "
+        "section per NO:n marker in part2_chat, in order")
 
 
 def test_every_step_the_page_mentions_exists_in_the_code():
-    text = SNIPPET.sub("", PART2_PAGE.read_text())
+    text = "".join(SNIPPET.sub("", page.read_text()) for page in PART2_PAGES)
     mentioned = {int(n) for n in re.findall(r"\bNO:(\d+)\b", text)}
     assert mentioned <= set(code_steps())
 
 
 def test_each_step_shows_the_code_that_carries_its_marker():
     """Each `## NO:n` section includes (--8<--) the marked region around every NO:n comment
-    in part2_chat, so the page shows the very lines the number belongs to."""
-    sections = page_sections(PART2_PAGE.read_text())
-    for step, places in code_steps().items():
-        included = {(REPO / m["path"], m["section"]) for m in SNIPPET.finditer(sections[step])}
-        for code_file, line in places:
+    in the checkpoint that introduces NO:n (a step folder of part 2, or part2_chat itself
+    if it has no steps), so the page shows the very lines the number belongs to."""
+    sections = part2_sections()
+    for step in sorted(code_steps()):
+        page, section = sections[step]
+        included = {(REPO / m["path"], m["section"]) for m in SNIPPET.finditer(section)}
+        for code_file, line in code_steps(introduced_in(step))[step]:
             where = f"{code_file.relative_to(REPO).as_posix()}, line {line}"
             regions = {(code_file, name) for name, (start, end) in
                        snippet_sections(code_file).items() if start < line < end}
             assert regions, f"NO:{step} at {where} is outside every --8<-- region"
             assert regions & included, (
-                f"the NO:{step} section of docs/part2.md should include the region around "
+                f"the NO:{step} section of docs/{page.name} should include the region around "
                 f"{where}: " + " or ".join(f'--8<-- "{path.relative_to(REPO).as_posix()}:{name}"'
                                           for path, name in sorted(regions)))
 
