@@ -70,6 +70,7 @@ class Server:
     """A server process started with `command` (a shell-like string) in `cwd`."""
 
     def __init__(self, command, cwd, env=None, bin_dir=None, port=None):
+        self.command = f"{command} (in {cwd})"
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_file = tempfile.NamedTemporaryFile("w+", prefix="server-", suffix=".log")
@@ -89,11 +90,14 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"server exited with {self.process.returncode}:\n{self.log()}")
+                raise AssertionError(f"the server, {self.command}, exited with "
+                                     f"{self.process.returncode} before it answered; it "
+                                     f"printed:\n{self.log()}")
             if self.answers():
                 return self
             time.sleep(0.1)
-        raise AssertionError(f"server not answering after {timeout}s:\n{self.log()}")
+        raise AssertionError(f"the server, {self.command}, did not answer on port "
+                             f"{self.port} within {timeout} s; it printed:\n{self.log()}")
 
     def answers(self):
         try:
