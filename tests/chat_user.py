@@ -32,7 +32,10 @@ class ChatUser:
         if http is None:
             page = self.http.get(f"{base_url}/chat",
                                  params={"username": username, "room": room}, timeout=TIMEOUT)
-            page.raise_for_status()
+            assert page.status_code == 200 and not page.history, (
+                f"/chat with username {username!r} and room {room!r} should open the chat "
+                f"page: it answered {page.history[0].status_code if page.history else ''} "
+                f"{page.status_code} {page.url}")
         self.received = queue.Queue()
         self.disconnected = threading.Event()
         # Like a browser, the client sends the session cookie with every request.
@@ -41,10 +44,16 @@ class ChatUser:
         self.sio.on("*", self.record)
         self.sio.on("connect", self.join_again)
         self.sio.on("disconnect", lambda reason=None: self.disconnected.set())
-        self.sio.connect(base_url, transports=[transport], wait_timeout=TIMEOUT)
+        try:
+            self.sio.connect(base_url, transports=[transport], wait_timeout=TIMEOUT)
+        except socketio.exceptions.ConnectionError as error:
+            raise AssertionError(
+                f"{username}'s Socket.IO connection ({transport}) failed after opening "
+                f"/chat: {error}. The server should accept a connection whose session "
+                "holds a name and a room") from None
 
     def record(self, event, data=None):
-        if event == "receive_message" and "id" in data:
+        if event == "receive_message" and isinstance(data, dict) and "id" in data:
             self.last_id = max(self.last_id or 0, data["id"])
         self.received.put((event, data))
 
@@ -63,10 +72,22 @@ class ChatUser:
 
     def call(self, event, data):
         """Emit `event` and return the server's acknowledgement."""
-        return self.sio.call(event, data, timeout=TIMEOUT)
+        try:
+            return self.sio.call(event, data, timeout=TIMEOUT)
+        except socketio.exceptions.TimeoutError:
+            raise AssertionError(
+                f"{event} from {self.username} with {data!r} got no answer within "
+                f"{TIMEOUT} s: is there a handler for {event}, and does it return a dict, "
+                "{'ok': True, ...} or {'ok': False, 'error': ...}? A handler that crashed "
+                "answers nothing (look for a traceback in the server's log)") from None
+        except socketio.exceptions.BadNamespaceError:
+            raise AssertionError(f"{self.username} cannot send {event}: the server has "
+                                 "closed the connection") from None
 
     def join(self):
         answer = self.call("join_room", self.join_payload())
+        if not isinstance(answer, dict):
+            return answer
         self.joined = answer.get("ok", False)
         if self.last_id is None and "last_id" in answer:
             self.last_id = answer["last_id"]
@@ -92,7 +113,8 @@ class ChatUser:
                 raise AssertionError(f"{self.username} did not receive {event} {expected} "
                                      f"within {timeout}s; got {seen}") from None
             seen.append((name, data))
-            if name == event and all(data.get(k) == v for k, v in expected.items()):
+            if name == event and isinstance(data, dict) and all(
+                    data.get(k) == v for k, v in expected.items()):
                 return seen
 
     def close(self):
@@ -102,6 +124,6 @@ class ChatUser:
 if __name__ == "__main__":
     url, username, room = sys.argv[1:4]
     user = ChatUser(url, username, room)
-    assert user.join()["ok"]
-    print("joined", flush=True)
+    answer = user.join()
+    print("joined" if isinstance(answer, dict) and answer.get("ok") else answer, flush=True)
     time.sleep(60)  # the test kills this process long before
