@@ -5,6 +5,7 @@ import pytest
 
 from chat_user import ChatUser
 from checkpoints import load_app_module
+from expect import LearnerClient, ask, connect, describe
 from stack import start_checkpoint
 
 SECRET_KEY = "test-secret-key"
@@ -15,8 +16,14 @@ def chat_app(checkpoint, monkeypatch):
     """The checkpoint's app.py, freshly imported: its Flask app, socketio and state."""
     monkeypatch.setenv("SECRET_KEY", SECRET_KEY)
     monkeypatch.syspath_prepend(str(checkpoint))
-    module = load_app_module(checkpoint)
+    try:
+        module = load_app_module(checkpoint)
+    except Exception as error:
+        raise AssertionError(f"importing {checkpoint / 'app.py'} failed with "
+                             f"{type(error).__name__}: {error}") from error
+    assert hasattr(module, "app"), f"{checkpoint / 'app.py'} should create `app = Flask(__name__)`"
     module.app.config["TESTING"] = True
+    module.app.test_client_class = LearnerClient
     return module
 
 
@@ -34,19 +41,27 @@ def room():
 @pytest.fixture
 def login(chat_app):
     """login(username, room) opens /chat and connects a Socket.IO test client with the
-    same cookies, as the page does."""
+    same cookies, as the page does, then joins the room (unless join=False)."""
     clients = []
 
     def login(username, room, join=True, **page_id):
         http = chat_app.app.test_client()
         response = http.get("/chat", query_string={"username": username, "room": room})
-        assert response.status_code == 200, response.headers.get("Location")
-        sio = chat_app.socketio.test_client(chat_app.app, flask_test_client=http)
+        assert response.status_code == 200, (
+            f"/chat with username {username!r} and room {room!r} should open the chat "
+            f"page: it answered {response.status_code} {response.headers.get('Location', '')}")
+        sio = connect(chat_app, http)
+        assert sio.is_connected(), (
+            f"{username}'s Socket.IO connection was refused, although /chat had put the "
+            "name and room into the session: on_connect should accept a session with a "
+            "usable username and room")
         clients.append(sio)
         if join:
-            ack = sio.emit("join_room", {"username": username, "room": room, **page_id},
-                           callback=True)
-            assert ack["ok"], ack
+            answer = ask(sio, "join_room", {"username": username, "room": room, **page_id})
+            assert isinstance(answer, dict) and answer.get("ok") is True, (
+                f"join_room from {username} for room {room!r} should be accepted with "
+                f"{{'ok': True, ...}}: it answered {describe(answer)}. Return a dict from "
+                "the join_room handler")
         return sio
 
     yield login

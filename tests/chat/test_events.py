@@ -1,48 +1,48 @@
 """The Socket.IO events, through Flask-SocketIO's test client (NO:4, NO:7, NO:10)."""
 import pytest
 
+from expect import (OK, ask, connect, expect_accepted, expect_answer, expect_events,
+                    expect_refused, is_refusal, received)
+
 pytestmark = pytest.mark.socketio_test_client
 
 
-def received(sio, event=None):
-    """The events a test client got since the last call: [(name, payload), ...]."""
-    events = [(e["name"], e["args"][0] if e["args"] else None) for e in sio.get_received()]
-    return [item for item in events if event is None or item[0] == event]
-
-
 def send(sio, username, room, message):
-    return sio.emit("send_message", {"username": username, "room": room, "message": message},
-                    callback=True)
+    return ask(sio, "send_message", {"username": username, "room": room, "message": message})
 
 
+def joined(username, room):
+    return ("join_room_announcement", {"username": username, "room": room})
+
+
+def left(username, room):
+    return ("leave_room_announcement", {"username": username, "room": room})
+
+
+def message(username, room, text):
+    return ("receive_message", {"username": username, "room": room, "message": text})
+
+
+# Step 2: connecting and joining a room.
+
+@pytest.mark.step(2)
 def test_join_is_announced_to_the_others_in_the_room(login, room):
     alice = login("alice", room)
     bob = login("bob", room)
-    assert received(alice) == [("join_room_announcement", {"username": "bob", "room": room})]
-    assert received(bob) == []  # bob's own page learns from the acknowledgement instead
+    expect_events(received(alice, who="alice"), [joined("bob", room)],
+                  "alice should hear that bob joined her room (join_room_announcement, "
+                  "sent to the room)")
+    expect_events(received(bob, who="bob"), [],
+                  "bob should not hear about his own join (include_self=False): his page "
+                  "learns from the answer instead")
 
 
-def test_join_acknowledgement_lists_who_is_there(login, room):
-    login("alice", room)
-    bob = login("bob", room, join=False)
-    ack = bob.emit("join_room", {"username": "bob", "room": room}, callback=True)
-    assert ack == {"ok": True, "members": ["alice", "bob"]}
-
-
-def test_message_reaches_the_whole_room_and_no_other(login, room):
-    alice, bob, carol = login("alice", room), login("bob", room), login("carol", "elsewhere")
-    for sio in (alice, bob, carol):
-        sio.get_received()
-    assert send(alice, "alice", room, "  hello  ") == {"ok": True}
-    expected = [("receive_message", {"username": "alice", "room": room, "message": "hello"})]
-    assert received(alice) == expected
-    assert received(bob) == expected
-    assert received(carol) == []
-
-
+@pytest.mark.step(2)
 def test_connecting_without_the_form_is_refused(chat_app):
-    sio = chat_app.socketio.test_client(chat_app.app)
-    assert not sio.is_connected()
+    sio = connect(chat_app)
+    assert not sio.is_connected(), (
+        "a connection with no name and room in its session should be refused: raise "
+        "ConnectionRefusedError in on_connect")
 
 
 @pytest.mark.parametrize("session_values", [
@@ -51,14 +51,133 @@ def test_connecting_without_the_form_is_refused(chat_app):
     {"username": "", "room": "maths"},
     {"username": "alice"},
 ])
+@pytest.mark.step(2)
 def test_a_session_without_a_usable_room_cannot_connect(chat_app, session_values):
     """An empty room would mean "everybody" to Socket.IO: it must never get that far."""
     http = chat_app.app.test_client()
     with http.session_transaction() as session:
         session.update(session_values)
-    sio = chat_app.socketio.test_client(chat_app.app, flask_test_client=http)
-    assert not sio.is_connected()
+    sio = connect(chat_app, http)
+    assert not sio.is_connected(), (
+        f"a connection whose session holds {session_values} should be refused: on_connect "
+        "should check the session's name and room as /chat does, and raise "
+        "ConnectionRefusedError")
 
+
+# Step 3: messages, to the sender's own room under the sender's own name.
+
+@pytest.mark.step(3)
+def test_message_reaches_the_whole_room_and_no_other(login, room):
+    alice, bob, carol = login("alice", room), login("bob", room), login("carol", "elsewhere")
+    for sio in (alice, bob, carol):
+        sio.get_received()
+    expect_answer(send(alice, "alice", room, "  hello  "), OK, "send_message",
+                  "Return {'ok': True} from the send_message handler.")
+    expected = [message("alice", room, "hello")]
+    expect_events(received(alice, who="alice"), expected,
+                  "the sender gets her own message back, trimmed (receive_message to the room)")
+    expect_events(received(bob, who="bob"), expected,
+                  "bob, in the same room, should receive alice's message, trimmed")
+    expect_events(received(carol, who="carol"), [],
+                  "carol, in another room, should receive nothing (emit to=room)")
+
+
+@pytest.mark.step(3)
+def test_longest_message_is_relayed_whole(login, room):
+    alice, bob = login("alice", room), login("bob", room)
+    bob.get_received()
+    expect_answer(send(alice, "alice", room, "x" * 1000), OK, "send_message with 1000 "
+                  "characters (MAX_MESSAGE_LENGTH)")
+    expect_events(received(bob, who="bob"), [message("alice", room, "x" * 1000)],
+                  "bob should receive the 1000-character message whole")
+
+
+@pytest.mark.step(3)
+def test_a_message_always_goes_out_under_the_senders_own_name(login, room):
+    """The name comes from the session. Before step 4 a false name is ignored; from step 4
+    on it is refused: either way nobody reads words alice did not write under her name."""
+    alice, mallory = login("alice", room), login("mallory", room)
+    alice.get_received()
+    answer = send(mallory, "alice", room, "I am alice")
+    got = received(alice, who="alice")
+    assert message("alice", room, "I am alice") not in got, (
+        "mallory's message, which claimed to come from alice, reached the room under "
+        "alice's name: take the name from the session, never from the payload")
+    if is_refusal(answer):
+        expect_events(got, [], "mallory's refused message should reach nobody")
+    else:
+        expect_answer(answer, OK, "send_message")
+        expect_events(got, [message("mallory", room, "I am alice")],
+                      "mallory's message should reach the room under her own name, the "
+                      "one in her session")
+
+
+@pytest.mark.parametrize("target_room", ["elsewhere", "", None])
+@pytest.mark.step(3)
+def test_a_message_never_reaches_a_room_its_sender_did_not_join(login, room, target_room):
+    """The room comes from the session. Before step 4 a false room is ignored; from step 4
+    on it is refused: either way the other room hears nothing."""
+    mallory, alice, bob = login("mallory", room), login("alice", "elsewhere"), login("bob", room)
+    for sio in (alice, bob):
+        sio.get_received()
+    answer = send(mallory, "mallory", target_room, "hi")
+    expect_events(received(alice, who="alice"), [],
+                  f"mallory sent to room {target_room!r} but joined {room!r}: alice, in room "
+                  "'elsewhere', should receive nothing (send to the session's room only)")
+    if is_refusal(answer):
+        expect_events(received(bob, who="bob"), [],
+                      "mallory's refused message should reach nobody")
+    else:
+        expect_answer(answer, OK, "send_message")
+        expect_events(received(bob, who="bob"), [message("mallory", room, "hi")],
+                      "mallory's message should go to the room in her session")
+
+
+# Step 4: who is in the room, and leaving it.
+
+@pytest.mark.step(4)
+def test_join_answer_lists_who_is_there(login, room):
+    login("alice", room)
+    bob = login("bob", room, join=False)
+    answer = ask(bob, "join_room", {"username": "bob", "room": room})
+    expect_answer(answer, {"ok": True, "members": ["alice", "bob"]}, "join_room",
+                  "List the room's members, sorted, the newcomer included: keep who is where "
+                  "in a members dict, by request.sid.")
+
+
+@pytest.mark.step(4)
+def test_leave_is_announced_once(login, room):
+    alice, bob = login("alice", room), login("bob", room)
+    alice.get_received()
+    expect_answer(ask(bob, "leave_room", {"username": "bob", "room": room}), OK, "leave_room",
+                  "Return {'ok': True} from the leave_room handler.")
+    bob.disconnect()
+    expect_events(received(alice, who="alice"), [left("bob", room)],
+                  "alice should hear once that bob left: on leave_room, and not again when "
+                  "his connection closes (remove him from members)")
+
+
+@pytest.mark.step(4)
+def test_closing_the_connection_announces_the_leave_once(login, room):
+    alice, bob = login("alice", room), login("bob", room)
+    alice.get_received()
+    bob.disconnect()
+    expect_events(received(alice, who="alice"), [left("bob", room)],
+                  "alice should hear once that bob left when his connection closed "
+                  "(leave_room_announcement from the disconnect handler)")
+
+
+@pytest.mark.step(4)
+def test_joining_twice_is_announced_once(login, room):
+    alice, bob = login("alice", room), login("bob", room)
+    expect_accepted(ask(bob, "join_room", {"username": "bob", "room": room}),
+                    "join_room a second time")
+    expect_events(received(alice, who="alice"), [joined("bob", room)],
+                  "alice should hear once that bob joined, although his page joined twice "
+                  "(announce only a connection that is not in members yet)")
+
+
+# Step 5: bad input gets a reason, never a traceback.
 
 MALFORMED = [
     pytest.param((), "Send an object with the keys", id="no payload"),
@@ -78,17 +197,20 @@ MALFORMED = [
 
 @pytest.mark.parametrize("event", ["join_room", "send_message", "leave_room"])
 @pytest.mark.parametrize(("args", "error"), MALFORMED)
+@pytest.mark.step(5)
 def test_malformed_payloads_get_a_reason_not_a_traceback(login, room, caplog, event, args,
                                                          error):
     alice = login("alice", room, join=event != "join_room")
-    ack = alice.emit(event, *args, callback=True)
-    assert ack["ok"] is False
-    assert ack["error"].startswith(error)
-    assert "Traceback" not in caplog.text
-    assert alice.is_connected()
+    answer = ask(alice, event, *args)
+    sent = f"with the payload {args[0]!r}" if args else "with no payload"
+    expect_refused(answer, event, sent, starts_with=error)
+    assert "Traceback" not in caplog.text, (
+        f"a malformed {event} should be refused without a traceback in the log:\n"
+        f"{caplog.text}")
+    assert alice.is_connected(), f"a malformed {event} should not cost alice her connection"
 
 
-@pytest.mark.parametrize(("message", "error"), [
+@pytest.mark.parametrize(("text", "error"), [
     ("", "Please enter a message."),
     ("   \n ", "Please enter a message."),
     ("x" * 1001, "The message can be at most 1000 characters long."),
@@ -96,98 +218,99 @@ def test_malformed_payloads_get_a_reason_not_a_traceback(login, room, caplog, ev
     ({"text": "hi"}, "The message must be text."),
     (None, "The message must be text."),
 ])
-def test_bad_messages_are_refused_and_not_relayed(login, room, message, error):
+@pytest.mark.step(5)
+def test_bad_messages_are_refused_and_not_relayed(login, room, text, error):
     alice, bob = login("alice", room), login("bob", room)
     bob.get_received()
-    assert send(alice, "alice", room, message) == {"ok": False, "error": error}
-    assert received(bob) == []
+    what = f"{len(text)} characters" if isinstance(text, str) and len(text) > 20 else repr(text)
+    expect_refused(send(alice, "alice", room, text), "send_message",
+                   f"with the message {what}", error=error)
+    expect_events(received(bob, who="bob"), [], "a refused message should reach nobody")
 
 
-def test_longest_message_is_relayed_whole(login, room):
-    alice, bob = login("alice", room), login("bob", room)
-    bob.get_received()
-    assert send(alice, "alice", room, "x" * 1000) == {"ok": True}
-    assert received(bob)[0][1]["message"] == "x" * 1000
-
-
+@pytest.mark.step(5)
 def test_nobody_can_send_as_someone_else(login, room):
     alice, mallory = login("alice", room), login("mallory", room)
     alice.get_received()
-    ack = send(mallory, "alice", room, "I am alice")
-    assert ack["ok"] is False and "you cannot speak for someone else" in ack["error"]
-    assert received(alice) == []
+    expect_refused(send(mallory, "alice", room, "I am alice"), "send_message",
+                   "from mallory claiming to be alice",
+                   contains="you cannot speak for someone else")
+    expect_events(received(alice, who="alice"), [], "a refused message should reach nobody")
 
 
 @pytest.mark.parametrize("target_room", ["elsewhere", "", None])
+@pytest.mark.step(5)
 def test_nobody_can_send_to_a_room_they_did_not_join(login, room, target_room):
     mallory, alice, bob = login("mallory", room), login("alice", "elsewhere"), login("bob", room)
     for sio in (alice, bob):
         sio.get_received()
-    ack = send(mallory, "mallory", target_room, "hi")
-    assert ack["ok"] is False
-    assert received(alice) == [] and received(bob) == []
+    expect_refused(send(mallory, "mallory", target_room, "hi"), "send_message",
+                   f"to room {target_room!r} from mallory, who joined {room!r}")
+    expect_events(received(alice, who="alice") + received(bob, who="bob"), [],
+                  "a refused message should reach nobody")
 
 
+@pytest.mark.step(5)
 def test_joining_another_room_than_the_session_is_refused(login, room):
     mallory = login("mallory", room, join=False)
-    ack = mallory.emit("join_room", {"username": "mallory", "room": "secret"}, callback=True)
-    assert ack == {"ok": False,
-                   "error": f"You are in room {room}; go back to the start page to change rooms."}
+    answer = ask(mallory, "join_room", {"username": "mallory", "room": "secret"})
+    expect_refused(answer, "join_room", f"for room 'secret' from mallory, whose session says "
+                   f"{room!r}",
+                   error=f"You are in room {room}; go back to the start page to change rooms.")
 
 
+@pytest.mark.step(5)
 def test_sending_before_joining_is_refused(login, room):
     alice = login("alice", room, join=False)
-    assert send(alice, "alice", room, "hi") == {"ok": False,
-                                                "error": "Join a room before sending messages."}
+    expect_refused(send(alice, "alice", room, "hi"), "send_message", "before join_room",
+                   error="Join a room before sending messages.")
 
 
-def test_sending_too_fast_is_throttled_with_a_reason(chat_app, login, room):
-    alice, bob = login("alice", room), login("bob", room)
-    bob.get_received()
-    acks = [send(alice, "alice", room, f"m{i}") for i in range(chat_app.MESSAGE_BURST + 1)]
-    assert all(ack == {"ok": True} for ack in acks[:-1])
-    assert acks[-1]["ok"] is False and "too quickly" in acks[-1]["error"]
-    assert len(received(bob, "receive_message")) == chat_app.MESSAGE_BURST
+# Step 6: a page that reconnects.
 
-
-def test_leave_is_announced_once(login, room):
-    alice, bob = login("alice", room), login("bob", room)
-    alice.get_received()
-    assert bob.emit("leave_room", {"username": "bob", "room": room}, callback=True) == {"ok": True}
-    bob.disconnect()
-    assert received(alice) == [("leave_room_announcement", {"username": "bob", "room": room})]
-
-
-def test_closing_the_connection_announces_the_leave_once(login, room):
-    alice, bob = login("alice", room), login("bob", room)
-    alice.get_received()
-    bob.disconnect()
-    assert received(alice) == [("leave_room_announcement", {"username": "bob", "room": room})]
-
-
-def test_joining_twice_is_announced_once(login, room):
-    alice, bob = login("alice", room), login("bob", room)
-    ack = bob.emit("join_room", {"username": "bob", "room": room}, callback=True)
-    assert ack["ok"] is True
-    assert received(alice) == [("join_room_announcement", {"username": "bob", "room": room})]
-
-
+@pytest.mark.step(6)
 def test_a_reconnecting_page_replaces_its_dead_connection_quietly(login, room):
     """The network dropped, the page reconnected before the server noticed: no ghost."""
     alice = login("alice", room)
     old_bob = login("bob", room, page_id="page-1")
     alice.get_received()
     new_bob = login("bob", room, page_id="page-1")
-    assert not old_bob.is_connected()
-    assert received(alice) == []  # neither a leave nor a second join
-    send(new_bob, "bob", room, "back")
-    assert received(alice, "receive_message")[0][1]["message"] == "back"
+    assert not old_bob.is_connected(), (
+        "a second join with the same page_id should disconnect the page's older connection")
+    expect_events(received(alice, who="alice"), [],
+                  "alice should hear neither a leave nor a second join when bob's page "
+                  "reconnects")
+    expect_answer(send(new_bob, "bob", room, "back"), OK, "send_message after a reconnection")
+    expect_events(received(alice, "receive_message", who="alice"),
+                  [message("bob", room, "back")], "alice should receive bob's message")
     new_bob.disconnect()
-    assert received(alice) == [("leave_room_announcement", {"username": "bob", "room": room})]
+    expect_events(received(alice, who="alice"), [left("bob", room)],
+                  "alice should hear once that bob left when his new connection closed")
 
 
+@pytest.mark.step(6)
 def test_another_page_of_the_same_person_is_a_second_member(login, room):
     alice = login("alice", room)
     login("bob", room, page_id="page-1")
     login("bob", room, page_id="page-2")
-    assert len(received(alice, "join_room_announcement")) == 2
+    expect_events(received(alice, "join_room_announcement", who="alice"),
+                  [joined("bob", room)] * 2,
+                  "alice should hear bob join twice: two pages (page_ids) are two members")
+
+
+# Step 7 (the finished part): a rate limit.
+
+@pytest.mark.step(7)
+def test_sending_too_fast_is_throttled_with_a_reason(chat_app, login, room):
+    burst = getattr(chat_app, "MESSAGE_BURST", None)
+    assert isinstance(burst, int), "app.py should set MESSAGE_BURST, the messages allowed at once"
+    alice, bob = login("alice", room), login("bob", room)
+    bob.get_received()
+    answers = [send(alice, "alice", room, f"m{i}") for i in range(burst + 1)]
+    for number, answer in enumerate(answers[:-1], 1):
+        expect_answer(answer, OK, f"send_message number {number} of a burst of {burst}")
+    expect_refused(answers[-1], "send_message", f"number {burst + 1} at once",
+                   contains="too quickly")
+    got = received(bob, "receive_message", who="bob")
+    assert len(got) == burst, (
+        f"bob should receive the {burst} messages that were accepted: he got {len(got)}")

@@ -1,41 +1,55 @@
-"""The HTTP side of the chat: the start page (NO:1) and /chat (NO:2)."""
-import re
-
+"""The HTTP side of the chat: the start page (NO:1) and /chat (NO:2), then (step 2) what
+the chat page hands to its script."""
 import pytest
 
+from expect import (elements, expect_in_page, expect_not_in_page, find_element,
+                    page_of)
 
+TRICKY_NAME = "O'Brien & \"Co\" <b>x</b> \\"
+# The same, as Jinja escapes it for HTML.
+ESCAPED_NAME = "O&#39;Brien &amp; &#34;Co&#34; &lt;b&gt;x&lt;/b&gt; \\"
+
+
+def open_chat(client, username, room):
+    return page_of(client.get("/chat", query_string={"username": username, "room": room}),
+                   f"/chat with a valid name ({username!r}) and room ({room!r})")
+
+
+@pytest.mark.step(1)
 def test_start_page_has_a_form_with_limits(client):
-    page = client.get("/").get_data(as_text=True)
-    assert 'action="/chat"' in page
-    assert re.search(r'name="username" required\s+maxlength="32"', page)
-    assert re.search(r'name="room" required\s+maxlength="64"', page)
-    assert '<label for="username">' in page and '<label for="room">' in page
+    page = page_of(client.get("/"), "the start page /")
+    find_element(page, "form", "a form that sends the name and room to /chat",
+                 action="/chat")
+    username = find_element(page, "input", "a name field", name="username")
+    room = find_element(page, "input", "a room field", name="room")
+    for field, limit in ((username, "32"), (room, "64")):
+        assert "required" in field.attrs and field.attrs.get("maxlength") == limit, (
+            f"the {field.attrs['name']} field should be required and stop at the server's "
+            f'limit: required maxlength="{limit}"; it is {field}')
+    find_element(page, "label", "a label for the name field", for_="username")
+    find_element(page, "label", "a label for the room field", for_="room")
 
 
+@pytest.mark.step(1)
 def test_valid_form_opens_the_chat_and_remembers_who_you_are(client):
-    response = client.get("/chat", query_string={"username": "  alice ", "room": " maths "})
-    assert response.status_code == 200
+    page = open_chat(client, "  alice ", " maths ")
     with client.session_transaction() as session:
-        assert session["username"] == "alice"
-        assert session["room"] == "maths"
-    page = response.get_data(as_text=True)
-    assert 'data-username="alice"' in page and 'data-room="maths"' in page
+        remembered = {key: session.get(key) for key in ("username", "room")}
+    assert remembered == {"username": "alice", "room": "maths"}, (
+        "/chat should put the trimmed name and room into the session (session['username'], "
+        f"session['room']): the session holds {remembered}")
+    expect_in_page(page, "<h1>Room: <span>maths</span></h1>", "the room as its heading")
+    expect_in_page(page, "You are <strong>alice</strong>", "who you are, in <strong>")
 
 
-def test_chat_page_serves_the_socketio_client_itself(client):
-    page = client.get("/chat", query_string={"username": "a", "room": "r"}).get_data(as_text=True)
-    assert 'src="/static/socket.io.min.js"' in page
-    assert "://" not in page.split("<main", 1)[1]  # no CDN, no hard-coded server address
-    script = client.get("/static/socket.io.min.js").get_data(as_text=True)
-    assert script.startswith("/*!\n * Socket.IO v4.8.")  # the licence header is kept
-
-
-def test_names_reach_the_page_as_escaped_attributes_not_script(client):
-    name = "O'Brien & \"Co\" <b>x</b> \\"
-    page = client.get("/chat", query_string={"username": name, "room": "r"}).get_data(as_text=True)
-    assert 'data-username="O&#39;Brien &amp; &#34;Co&#34; &lt;b&gt;x&lt;/b&gt; \\"' in page
-    assert "<b>x</b>" not in page
-    assert "<script>" not in page  # values never go into an inline script
+@pytest.mark.step(1)
+def test_names_are_shown_as_text_never_as_html(client):
+    page = open_chat(client, TRICKY_NAME, "<i>r</i>")
+    expect_in_page(page, f"<strong>{ESCAPED_NAME}</strong>",
+                   "the name escaped for HTML (let Jinja's {{ username }} do it)")
+    expect_in_page(page, "<span>&lt;i&gt;r&lt;/i&gt;</span>", "the room escaped for HTML")
+    expect_not_in_page(page, "<b>x</b>", "a name must never become markup")
+    expect_not_in_page(page, "<script>", "values never go into an inline script")
 
 
 @pytest.mark.parametrize(("query", "message"), [
@@ -48,24 +62,62 @@ def test_names_reach_the_page_as_escaped_attributes_not_script(client):
     ({"username": "al\x00ice", "room": "maths"}, "The username cannot contain control characters."),
     ({"username": "alice", "room": "ma\x1bths"}, "The room cannot contain control characters."),
 ])
+@pytest.mark.step(1)
 def test_invalid_form_goes_back_with_a_reason(client, query, message):
     response = client.get("/chat", query_string=query)
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
-    page = client.get("/").get_data(as_text=True)
-    assert message in page
+    assert (response.status_code, response.headers.get("Location")) == (302, "/"), (
+        f"/chat with {query} should redirect back to / (302): it answered "
+        f"{response.status_code} {response.headers.get('Location', '')}")
+    page = page_of(client.get("/"), "the start page after a refusal")
+    expect_in_page(page, message, "the reason, flashed by /chat")
     with client.session_transaction() as session:
-        assert "username" not in session
+        assert "username" not in session, (
+            f"a refused form must not sign anybody in: the session holds {dict(session)}")
 
 
+@pytest.mark.step(1)
 def test_longest_allowed_values_are_accepted(client):
-    response = client.get("/chat", query_string={"username": "a" * 32, "room": "r" * 64})
-    assert response.status_code == 200
+    open_chat(client, "a" * 32, "r" * 64)
 
 
+@pytest.mark.step(1)
 def test_secret_key_comes_from_the_environment(chat_app):
-    assert chat_app.app.config["SECRET_KEY"] == "test-secret-key"
+    assert chat_app.app.config.get("SECRET_KEY") == "test-secret-key", (
+        "app.config['SECRET_KEY'] should come from the SECRET_KEY environment variable")
 
 
+@pytest.mark.step(1)
 def test_debug_mode_is_off_by_default(chat_app):
-    assert not chat_app.app.debug
+    assert not chat_app.app.debug, "debug mode should be off unless FLASK_DEBUG=1"
+
+
+@pytest.mark.step(2)
+def test_chat_page_hands_the_name_and_room_to_its_script(client):
+    page = open_chat(client, "alice", "maths")
+    find_element(page, "main", 'data-username and data-room on <main id="chat">',
+                 id="chat", data_username="alice", data_room="maths")
+
+
+@pytest.mark.step(2)
+def test_chat_page_serves_the_socketio_client_itself(client):
+    page = open_chat(client, "a", "r")
+    scripts = [script.attrs.get("src") for script in elements(page, "script")]
+    assert "/static/socket.io.min.js" in scripts, (
+        "the chat page should load the Socket.IO client from this app, "
+        f'<script src="/static/socket.io.min.js">: its scripts are {scripts}')
+    expect_not_in_page(page.split("<main", 1)[-1], "://",
+                       "no CDN and no hard-coded server address (io() with no URL)")
+    response = client.get("/static/socket.io.min.js")
+    script = response.get_data(as_text=True)
+    assert response.status_code == 200 and script.startswith("/*!\n * Socket.IO v4.8."), (
+        "static/socket.io.min.js should be Socket.IO's client 4.8, its licence header kept: "
+        f"/static/socket.io.min.js answered {response.status_code}, {script[:40]!r}")
+
+
+@pytest.mark.step(2)
+def test_names_reach_the_page_as_escaped_attributes_not_script(client):
+    page = open_chat(client, TRICKY_NAME, "r")
+    expect_in_page(page, f'data-username="{ESCAPED_NAME}"',
+                   "the name in data-username, escaped for HTML")
+    expect_not_in_page(page, "<b>x</b>", "a name must never become markup")
+    expect_not_in_page(page, "<script>", "values never go into an inline script")

@@ -7,81 +7,110 @@ import requests
 
 from chat_user import TIMEOUT
 from chat_user import __file__ as CHAT_USER_SCRIPT
+from expect import OK, expect_accepted, expect_answer, expect_in_page, expect_refused
 from servers import listening_addresses
 
 
+def joined(user):
+    expect_accepted(user.join(), f"join_room from {user.username}")
+    return user
+
+
+@pytest.mark.step(1)
 def test_serves_the_start_page_and_the_chat_page(server):
-    assert "Join the chat" in requests.get(server.url + "/", timeout=5).text
-    chat = requests.get(server.url + "/chat", params={"username": "a", "room": "r"}, timeout=5)
-    assert chat.status_code == 200 and 'data-room="r"' in chat.text
+    start = requests.get(server.url + "/", timeout=TIMEOUT)
+    expect_in_page(start.text, "Join the chat", "the form's button (GET / answered "
+                   f"{start.status_code})")
+    chat = requests.get(server.url + "/chat", params={"username": "a", "room": "r"},
+                        timeout=TIMEOUT)
+    assert chat.status_code == 200, f"/chat with a name and a room answered {chat.status_code}"
+    expect_in_page(chat.text, "Room: <span>r</span>", "the room as its heading")
 
 
+@pytest.mark.step(1)
 def test_only_listens_on_loopback_by_default(server):
-    assert listening_addresses(server.port) == {"127.0.0.1"}
+    addresses = listening_addresses(server.port)
+    assert addresses == {"127.0.0.1"}, (
+        "python app.py should listen on 127.0.0.1 only, unless HOST says otherwise: it "
+        f"listens on {addresses}")
 
 
 @pytest.mark.parametrize("transport", ["websocket", "polling"])
-def test_two_users_chat_in_a_room(chat_user, room, transport):
-    alice = chat_user("alice", room, transport)
-    bob = chat_user("bob", room, transport)
-    assert alice.join()["ok"] and bob.join()["ok"]
+@pytest.mark.step(2)
+def test_a_join_is_announced_to_the_room(chat_user, room, transport):
+    alice = joined(chat_user("alice", room, transport))
+    joined(chat_user("bob", room, transport))
     alice.wait_for("join_room_announcement", username="bob")
 
-    assert alice.send("hi bob") == {"ok": True}
-    assert bob.send("hi alice") == {"ok": True}
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+@pytest.mark.step(3)
+def test_two_users_chat_in_a_room(chat_user, room, transport):
+    alice = joined(chat_user("alice", room, transport))
+    bob = joined(chat_user("bob", room, transport))
+    alice.wait_for("join_room_announcement", username="bob")
+
+    expect_answer(alice.send("hi bob"), OK, "send_message from alice")
+    expect_answer(bob.send("hi alice"), OK, "send_message from bob")
     for user in (alice, bob):
         user.wait_for("receive_message", username="alice", message="hi bob")
         user.wait_for("receive_message", username="bob", message="hi alice")
 
 
+@pytest.mark.step(3)
 def test_a_user_in_another_room_sees_nothing(chat_user, room):
-    alice, bob = chat_user("alice", room), chat_user("bob", room)
-    carol = chat_user("carol", room + "-other")
-    for user in (alice, bob, carol):
-        assert user.join()["ok"]
-    assert alice.send("for this room only") == {"ok": True}
+    alice, bob = joined(chat_user("alice", room)), joined(chat_user("bob", room))
+    carol = joined(chat_user("carol", room + "-other"))
+    expect_answer(alice.send("for this room only"), OK, "send_message from alice")
     bob.wait_for("receive_message", message="for this room only")
     # Carol's own message comes back to her after anything sent earlier would have.
-    assert carol.send("marker") == {"ok": True}
+    expect_answer(carol.send("marker"), OK, "send_message from carol")
     before_marker = carol.wait_for("receive_message", message="marker")
-    assert [(event, data["username"]) for event, data in before_marker] == [
-        ("receive_message", "carol")]
+    got = [(event, data.get("username")) for event, data in before_marker]
+    assert got == [("receive_message", "carol")], (
+        f"carol, alone in another room, should receive only her own message: she got {got}")
 
 
+@pytest.mark.step(4)
 def test_an_abrupt_drop_is_announced_as_a_leave(server, chat_user, room):
-    alice = chat_user("alice", room)
-    assert alice.join()["ok"]
+    alice = joined(chat_user("alice", room))
     # Bob is a separate process that gets killed: no goodbye, the socket just dies.
     bob = subprocess.Popen([sys.executable, CHAT_USER_SCRIPT, server.url, "bob", room],
                            stdout=subprocess.PIPE, text=True)
     try:
-        assert bob.stdout.readline().strip() == "joined"
+        said = bob.stdout.readline().strip()
+        assert said == "joined", f"bob's process could not join the room: {said!r}"
         alice.wait_for("join_room_announcement", username="bob")
     finally:
         bob.kill()
         bob.wait(TIMEOUT)
         bob.stdout.close()
     events = alice.wait_for("leave_room_announcement", username="bob")
-    assert [name for name, _ in events].count("leave_room_announcement") == 1
+    leaves = [name for name, _ in events].count("leave_room_announcement")
+    assert leaves == 1, f"bob's leave should be announced once: alice heard it {leaves} times"
 
 
+@pytest.mark.step(5)
 def test_bad_input_gets_reasons_and_the_server_keeps_serving(server, chat_user, room):
-    alice = chat_user("alice", room)
-    assert alice.join()["ok"]
+    alice = joined(chat_user("alice", room))
     for payload in (None, "text", 7, [1], {}, {"username": "alice", "room": {"x": 1}}):
-        ack = alice.call("send_message", payload)
-        assert ack["ok"] is False and ack["error"]
-    assert alice.send("x" * 1001)["ok"] is False
-    assert alice.send("still here") == {"ok": True}
-    assert "Traceback" not in server.log()
+        expect_refused(alice.call("send_message", payload), "send_message",
+                       f"with the payload {payload!r}")
+    expect_refused(alice.send("x" * 1001), "send_message", "with 1001 characters")
+    expect_answer(alice.send("still here"), OK, "send_message after the refusals")
+    assert "Traceback" not in server.log(), (
+        f"bad input should be refused without a traceback in the log:\n{server.log()}")
 
 
+@pytest.mark.step(5)
 def test_an_oversized_packet_is_dropped_without_hurting_the_server(server, chat_user, room):
-    mallory = chat_user("mallory", room)
-    mallory.join()
+    mallory = joined(chat_user("mallory", room))
     mallory.sio.emit("send_message", {"username": "mallory", "room": room,
                                       "message": "x" * 100_000})
-    assert mallory.disconnected.wait(TIMEOUT)  # engine.io hangs up on a packet this big
-    alice = chat_user("alice", room)
-    assert alice.join()["ok"] and alice.send("fine") == {"ok": True}
-    assert "Traceback" not in server.log()
+    assert mallory.disconnected.wait(TIMEOUT), (
+        "a 100 KB packet should make the server hang up: "
+        "SocketIO(app, max_http_buffer_size=MAX_PACKET_BYTES) caps a packet at 16 KB")
+    alice = joined(chat_user("alice", room))
+    expect_answer(alice.send("fine"), OK, "send_message after the oversized packet")
+    assert "Traceback" not in server.log(), (
+        f"an oversized packet should leave no traceback in the log:\n{server.log()}")
