@@ -1,48 +1,90 @@
-"""part4_scale through nginx with real redis-server and several chat processes."""
+"""Part 4's checkpoints through their real stacks: redis-server, two chat
+processes and, from step 3 on, nginx in front of them.
+
+Each test is marked with the step of part 4 that introduces what it checks,
+and runs on every part 4 checkpoint that has reached that step (the
+`checkpoint` parameter comes from tests/conftest.py):
+
+1. part4_scale/steps/1_message_queue: a room spans processes through Redis
+2. part4_scale/steps/2_presence: who is in a room, on every process
+3. part4_scale/steps/3_nginx: one address, sticky sessions
+4. part4_scale (finished): a page that was away gets what it missed
+
+Tests that kill a process or restart Redis start a stack of their own; the
+others share one stack per checkpoint.
+"""
 import json
 import signal
 import time
+import uuid
 
 import pytest
 import redis
 import requests
 
 from chat_user import TIMEOUT, ChatUser
-from checkpoints import REPO
-from servers import Server, require_programs
-from stack import RedisServer, ScaledChat
+from servers import Server
+from stack import ScaledChat, start_checkpoint
 
-PART4 = REPO / "part4_scale"
-RECOVERY_TIMEOUT = 15  # seconds a room may take to work again after Redis restarts
+MESSAGE_QUEUE = pytest.mark.step(1, part=4)
+PRESENCE = pytest.mark.step(2, part=4)
+NGINX = pytest.mark.step(3, part=4)
+HISTORY = pytest.mark.step(4, part=4)
+SERVER_ENV = {"SECRET_KEY": "test"}
+RECOVERY_TIMEOUT = 15  # seconds the chat may take to work after Redis restarts
+HEARTBEAT_TIMEOUT = 5  # seconds until a killed process's people are forgotten
 
 
-@pytest.fixture
-def make_stack():
-    stacks = []
-
-    def make_stack(**options):
-        require_programs("redis-server", "nginx")
-        stack = ScaledChat(PART4, env={"SECRET_KEY": "test"}, **options)
-        stacks.append(stack)
+def started(checkpoint):
+    stack = start_checkpoint(checkpoint, env=SERVER_ENV)
+    assert isinstance(stack, ScaledChat), (
+        f"{checkpoint} should run as several processes: its Procfile.local "
+        "should start redis-server and the chat processes")
+    try:
         return stack.wait_until_serving()
-
-    yield make_stack
-    for stack in stacks:
+    except BaseException:
         stack.close()
+        raise
+
+
+@pytest.fixture(scope="module")
+def stack(checkpoint):
+    """The checkpoint's stack, shared by this module's tests that leave it
+    whole (each uses rooms of its own)."""
+    stack = started(checkpoint)
+    yield stack
+    stack.close()
 
 
 @pytest.fixture
-def stack(make_stack):
-    return make_stack()
+def own_stack(checkpoint):
+    """A stack for one test, which may kill its parts."""
+    stack = started(checkpoint)
+    yield stack
+    stack.close()
+
+
+class Page(ChatUser):
+    """A ChatUser that says which page it is when it joins, as chat.js does
+    with the page_id the chat page carries: that is how a page that comes
+    back on another process is told apart from a newcomer."""
+
+    def __init__(self, *args, **options):
+        self.page_id = uuid.uuid4().hex
+        super().__init__(*args, **options)
+
+    def join_payload(self):
+        return {**super().join_payload(), "page_id": self.page_id}
 
 
 @pytest.fixture
 def connect():
-    """connect(url, username, room, ...) is a ChatUser that is closed after the test."""
+    """connect(url, username, room, ...) is a Page that is closed after the
+    test."""
     users = []
 
     def connect(*args, **options):
-        users.append(ChatUser(*args, **options))
+        users.append(Page(*args, **options))
         return users[-1]
 
     yield connect
@@ -50,143 +92,315 @@ def connect():
         user.close()
 
 
-def worker_of(url, http):
-    """The chat process that nginx picks for this browser (by its session cookie)."""
-    handshake = http.get(f"{url}/socket.io/", params={"EIO": "4", "transport": "polling"},
+# Checks that say which behaviour is missing.
+
+def joins(user):
+    answer = user.join()
+    assert isinstance(answer, dict) and answer.get("ok"), (
+        f"join_room from {user.username} should be accepted: it answered "
+        f"{answer!r}")
+    return answer
+
+
+def sends(user, text):
+    answer = user.send(text)
+    assert answer == {"ok": True}, (
+        f"send_message from {user.username} should be accepted: it answered "
+        f"{answer!r}")
+
+
+def receives(user, event, behaviour, timeout=TIMEOUT, **expected):
+    """The events `user` got up to `event`; fails saying `behaviour` is
+    missing."""
+    try:
+        return user.wait_for(event, timeout=timeout, **expected)
+    except AssertionError as error:
+        raise AssertionError(f"{behaviour}: {error}") from None
+
+
+# Getting two people onto two processes.
+
+def process_of(url, http):
+    """The chat process that nginx picks for this browser (by its session
+    cookie), as nginx.conf's X-Chat-Worker header names it."""
+    handshake = http.get(f"{url}/socket.io/",
+                         params={"EIO": "4", "transport": "polling"},
                          timeout=TIMEOUT)
+    assert "X-Chat-Worker" in handshake.headers, (
+        "nginx.conf should name the chat process that answered in an "
+        "X-Chat-Worker header")
     return handshake.headers["X-Chat-Worker"]
 
 
-def users_on_two_workers(connect, url, room, transport="websocket", reconnect=False):
-    """Two ChatUsers whose cookies send them to different chat processes."""
-    by_worker = {}
+def worker_at(stack, address):
+    """The stack's chat process whose address is `address` (host:port)."""
+    return next(w for w in stack.workers if address.endswith(f":{w.port}"))
+
+
+def users_on_two_processes(stack, connect, room, transport="websocket",
+                           reconnect=False):
+    """Two ChatUsers on different chat processes, and those processes.
+    Through nginx, as a browser would be, when the checkpoint has it;
+    without nginx, each user opens the page of one process directly."""
+    if stack.nginx is None:
+        users = [connect(worker.url, name, room, transport,
+                         reconnect=reconnect)
+                 for worker, name in zip(stack.workers, ["alice", "bob"])]
+        return users, stack.workers[:2]
+    by_process = {}
     for number in range(20):
-        user = connect(url, f"user{number}", room, transport, reconnect=reconnect)
-        worker = worker_of(url, user.http)
-        if worker in by_worker:
-            continue
-        by_worker[worker] = user
-        if len(by_worker) == 2:
-            return list(by_worker.values()), list(by_worker)
-    raise AssertionError(f"20 users all landed on {list(by_worker)}")
+        user = connect(stack.url, f"user{number}", room, transport,
+                       reconnect=reconnect)
+        by_process.setdefault(process_of(stack.url, user.http), user)
+        if len(by_process) == 2:
+            return (list(by_process.values()),
+                    [worker_at(stack, address) for address in by_process])
+    raise AssertionError(
+        "nginx should spread browsers over the chat processes (hash "
+        f"$cookie_session consistent): 20 browsers all went to {by_process}")
 
 
+# Step 1: the message queue.
+
+@MESSAGE_QUEUE
 @pytest.mark.parametrize("transport", ["websocket", "polling"])
 def test_a_room_spans_processes(stack, connect, transport):
-    (alice, bob), workers = users_on_two_workers(connect, stack.url, "spans", transport)
-    assert workers[0] != workers[1]
-    assert alice.join()["ok"] and bob.join()["ok"]
-    alice.wait_for("join_room_announcement", username=bob.username)
-    assert alice.send("from the first process") == {"ok": True}
-    bob.wait_for("receive_message", message="from the first process")
-    assert bob.send("from the second process") == {"ok": True}
-    alice.wait_for("receive_message", message="from the second process")
-    assert bob.join()["members"] == sorted([alice.username, bob.username])
+    (alice, bob), _ = users_on_two_processes(stack, connect,
+                                             f"spans-{transport}", transport)
+    joins(alice)
+    joins(bob)
+    across = ("an emit on one process should reach the room's members on the "
+              "other: SocketIO(app, message_queue=REDIS_URL) relays it "
+              "through Redis")
+    receives(alice, "join_room_announcement", across, username=bob.username)
+    sends(alice, "from the first process")
+    receives(bob, "receive_message", across, message="from the first process")
+    sends(bob, "from the second process")
+    receives(alice, "receive_message", across,
+             message="from the second process")
 
 
-@pytest.mark.parametrize("sticky", [True, False])
-def test_polling_needs_sticky_sessions(make_stack, sticky):
-    """Long-polling is a series of requests that only the process that opened the
-    connection knows; without the hash line in nginx.conf they land anywhere."""
-    stack = make_stack(sticky=sticky)
-    http = requests.Session()
-    http.get(f"{stack.url}/chat", params={"username": "alice", "room": "r"}, timeout=TIMEOUT)
-    polling = f"{stack.url}/socket.io/?EIO=4&transport=polling"
-    handshake = http.get(polling, timeout=TIMEOUT)
-    sid = json.loads(handshake.text[1:])["sid"]
-    # The browser's next request sends the namespace's CONNECT packet.
-    connect = http.post(f"{polling}&sid={sid}", data="40", timeout=TIMEOUT)
-    if sticky:
-        assert connect.status_code == 200
-        assert http.get(f"{polling}&sid={sid}", timeout=TIMEOUT).text.startswith("40")
-    else:  # nginx's round robin sent it to the other process, which has never heard of it
-        assert connect.status_code == 400
-        assert "Invalid session" in stack.log()
+@MESSAGE_QUEUE
+def test_python_app_py_works_with_redis_too(stack, checkpoint, connect):
+    """One process started as `python app.py`: eventlet must patch the
+    standard library before the Redis client is imported, or the message
+    queue never delivers."""
+    server = Server("python app.py", cwd=checkpoint, env={
+        **SERVER_ENV, "REDIS_URL": f"redis://127.0.0.1:{stack.redis.port}/0"})
+    try:
+        server.wait_until_serving()
+        alice = connect(server.url, "alice", "solo")
+        bob = connect(server.url, "bob", "solo")
+        joins(alice)
+        joins(bob)
+        sends(alice, "through redis")
+        receives(bob, "receive_message",
+                 "python app.py should deliver through Redis too: it must "
+                 "call eventlet.monkey_patch() before anything imports the "
+                 "Redis client", message="through redis")
+    finally:
+        server.close()
 
 
-def test_killing_a_process_moves_its_users_to_another(stack, connect):
-    (alice, bob), workers = users_on_two_workers(connect, stack.url, "kill", reconnect=True)
-    assert alice.join()["ok"] and bob.join()["ok"]
-    alice.wait_for("join_room_announcement", username=bob.username)
-    bob_process = next(w for w in stack.workers if workers[1].endswith(f":{w.port}"))
-    bob_process.stop(signal.SIGKILL)
-
-    assert bob.wait_for("joined_again", timeout=10)[-1][1]["ok"]
-    assert worker_of(stack.url, bob.http) == workers[0]
-    assert bob.send("back on the other process") == {"ok": True}
-    seen_by_alice = alice.wait_for("receive_message", message="back on the other process")
-    assert [event for event, _ in seen_by_alice] == ["join_room_announcement",
-                                                     "receive_message"]
-    assert not alice.disconnected.is_set()
-    # The killed process cannot take bob's old entry away: its heartbeat expires instead.
-    deadline = time.monotonic() + 5
-    while alice.join()["members"] != sorted([alice.username, bob.username]):
-        assert time.monotonic() < deadline, alice.join()["members"]
-        time.sleep(0.2)
-
-
-def test_a_dropped_page_gets_every_missed_message_once_in_order(stack, connect):
-    room = "missed"
-    alice, carol = connect(stack.url, "alice", room), connect(stack.url, "carol", room)
-    bob = connect(stack.url, "bob", room)
-    for user in (alice, carol, bob):
-        assert user.join()["ok"]
-    assert bob.send("before the drop") == {"ok": True}
-    bob.wait_for("receive_message", message="before the drop")
-    bob.close()
-
-    sent = [f"missed {n}" for n in range(20)]
-    for n, text in enumerate(sent):  # two senders, so neither hits the rate limit
-        assert (alice if n % 2 else carol).send(text) == {"ok": True}
-
-    back = connect(stack.url, "bob", room, http=bob.http)  # the same browser, again
-    back.last_id = bob.last_id
-    assert back.join()["ok"]
-    assert back.send("after the return") == {"ok": True}
-    events = back.wait_for("receive_message", message="after the return")
-    received = [data["message"] for event, data in events if event == "receive_message"]
-    assert received == sent + ["after the return"]
-    # The history is bounded and expires.
-    store = redis.Redis(port=stack.redis.port)
-    assert store.llen(f"chat:room:{room}:history") == 22
-    assert 0 < store.ttl(f"chat:room:{room}:history") <= 24 * 3600
-
-
-def test_the_chat_recovers_after_redis_restarts(stack, connect):
-    (alice, bob), _ = users_on_two_workers(connect, stack.url, "redis-restart")
-    assert alice.join()["ok"] and bob.join()["ok"]
+@MESSAGE_QUEUE
+def test_the_chat_recovers_after_redis_restarts(own_stack, connect):
+    stack = own_stack
+    (alice, bob), _ = users_on_two_processes(stack, connect, "redis-restart")
+    joins(alice)
+    joins(bob)
     stack.restart_redis()
     restarted = time.monotonic()
     while time.monotonic() - restarted < RECOVERY_TIMEOUT:
         text = f"after the restart, {time.monotonic():.3f}"
         answer = alice.send(text)
-        if answer["ok"]:
+        if answer.get("ok"):
             try:
                 bob.wait_for("receive_message", timeout=1, message=text)
                 break
             except AssertionError:
                 pass
         else:
-            assert "cannot reach its message store" in answer["error"]
+            assert "cannot reach its data store" in answer.get("error", ""), (
+                "while Redis is away, send_message should answer with a "
+                f"reason that says so: it answered {answer!r}")
         time.sleep(0.5)
     else:
-        raise AssertionError(f"no message got through {RECOVERY_TIMEOUT}s after the restart")
-    assert "Traceback" not in stack.log()
+        raise AssertionError(
+            f"the chat should deliver messages again within "
+            f"{RECOVERY_TIMEOUT} s after Redis restarts: none got through")
+    assert "Traceback" not in stack.log(), (
+        "losing Redis for a moment should leave no traceback in the log:\n"
+        + stack.log())
 
 
-def test_python_app_py_works_with_redis_too(connect):
-    """One process started as `python app.py`: eventlet must patch the standard library
-    before the Redis client is imported, or the message queue never delivers."""
-    require_programs("redis-server")
-    redis_server = RedisServer().wait_until_serving()
-    server = Server("python app.py", cwd=PART4, env={
-        "SECRET_KEY": "test", "REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0"})
-    try:
-        server.wait_until_serving()
-        alice, bob = connect(server.url, "alice", "solo"), connect(server.url, "bob", "solo")
-        assert alice.join()["ok"] and bob.join()["ok"]
-        assert alice.send("through redis") == {"ok": True}
-        bob.wait_for("receive_message", message="through redis")
-    finally:
-        server.close()
-        redis_server.close()
+# Step 2: who is in the room.
+
+@PRESENCE
+def test_the_member_list_names_everybody_on_every_process(stack, connect):
+    (alice, bob), _ = users_on_two_processes(stack, connect, "members")
+    joins(alice)
+    both = sorted([alice.username, bob.username])
+    for user in (bob, alice):  # joining again only answers again
+        members = joins(user).get("members")
+        assert members == both, (
+            "the answer to join_room should list the room's members on "
+            f"every process (kept in Redis): {user.username} got {members}")
+    assert bob.leave() == {"ok": True}, "leave_room should be accepted"
+    members = joins(alice).get("members")
+    assert members == [alice.username], (
+        "somebody who left should be gone from the member list on every "
+        f"process: {alice.username} got {members}")
+
+
+@PRESENCE
+def test_the_people_of_a_killed_process_leave_the_member_list(own_stack,
+                                                              connect):
+    stack = own_stack
+    (alice, bob), (_, bob_process) = users_on_two_processes(
+        stack, connect, "heartbeat")
+    joins(alice)
+    joins(bob)
+    bob_process.stop(signal.SIGKILL)  # no goodbye: its Redis entries stay
+    deadline = time.monotonic() + HEARTBEAT_TIMEOUT
+    while (members := joins(alice).get("members")) != [alice.username]:
+        assert time.monotonic() < deadline, (
+            "the people of a killed process should leave the member list "
+            f"once its heartbeat expires (3 s): after {HEARTBEAT_TIMEOUT} s "
+            f"{alice.username} still got {members}")
+        time.sleep(0.2)
+
+
+# Step 3: nginx.
+
+def start_polling(url):
+    """Open /chat, then a long-polling connection through `url`, as a
+    browser does; return the session, the polling URL and the answer to
+    the request that sends the namespace's CONNECT packet."""
+    http = requests.Session()
+    http.get(f"{url}/chat", params={"username": "alice", "room": "r"},
+             timeout=TIMEOUT)
+    handshake = http.get(f"{url}/socket.io/?EIO=4&transport=polling",
+                         timeout=TIMEOUT)
+    sid = json.loads(handshake.text[1:])["sid"]
+    polling = f"{url}/socket.io/?EIO=4&transport=polling&sid={sid}"
+    return http, polling, http.post(polling, data="40", timeout=TIMEOUT)
+
+
+@NGINX
+def test_polling_works_through_nginx_with_sticky_sessions(stack):
+    http, polling, connecting = start_polling(stack.url)
+    sticky = ("nginx should send every request of a browser to the same chat "
+              "process (hash $cookie_session consistent), so that "
+              "long-polling works")
+    assert connecting.status_code == 200, (
+        f"{sticky}: the CONNECT request got {connecting.status_code}")
+    answer = http.get(polling, timeout=TIMEOUT)
+    assert answer.text.startswith("40"), (
+        f"{sticky}: the next poll got {answer.status_code} "
+        f"{answer.text[:40]!r}")
+
+
+@NGINX
+def test_without_sticky_sessions_polling_fails(stack):
+    """Long-polling is a series of requests that only the process that
+    opened the connection knows; without the hash line in nginx.conf they
+    land anywhere. This is why nginx.conf has it."""
+    round_robin = stack.start_nginx(sticky=False).wait_until_serving()
+    _, _, connecting = start_polling(round_robin.url)
+    assert connecting.status_code == 400, (
+        "without the hash line, nginx's round robin should send the second "
+        "polling request to the other process, which answers 400: got "
+        f"{connecting.status_code}")
+    assert "Invalid session" in stack.log(), (
+        "the other process should log 'Invalid session'")
+
+
+@NGINX
+def test_killing_a_process_moves_its_users_to_another(own_stack, connect):
+    stack = own_stack
+    (alice, bob), (alice_process, bob_process) = users_on_two_processes(
+        stack, connect, "kill", reconnect=True)
+    joins(alice)
+    joins(bob)
+    receives(alice, "join_room_announcement", "bob's join should be "
+             "announced", username=bob.username)
+    bob_process.stop(signal.SIGKILL)
+
+    again = receives(bob, "joined_again", "bob's page should reconnect "
+                     "through nginx and join again", timeout=10)[-1][1]
+    assert again.get("ok"), f"joining again should be accepted: {again!r}"
+    now_on = process_of(stack.url, bob.http)
+    assert now_on.endswith(f":{alice_process.port}"), (
+        "nginx should send bob to the process that is left: he is on "
+        f"{now_on}")
+    sends(bob, "back on the other process")
+    seen = receives(alice, "receive_message", "bob's messages should reach "
+                    "alice after the move", message="back on the other process")
+    assert [event for event, _ in seen] == ["receive_message"], (
+        "bob's move to another process should be quiet: the room never saw "
+        f"him leave, so it should hear no second join; alice got {seen}")
+    assert not alice.disconnected.is_set(), (
+        "alice's process was not killed: her connection should stay open")
+    members = joins(bob).get("members")
+    assert members == sorted([alice.username, bob.username]), (
+        "bob, back on another process, should be listed once: got "
+        f"{members}")
+
+
+# The finished part 4: no message lost to a short drop.
+
+@HISTORY
+def test_every_message_has_an_id_counting_up_in_its_room(stack, connect):
+    alice = connect(stack.url, "alice", "ids")
+    first = joins(alice)
+    assert isinstance(first.get("last_id"), int), (
+        "the answer to join_room should carry last_id, the room's newest "
+        f"message id: it answered {first!r}")
+    for text in ("one", "two"):
+        sends(alice, text)
+    events = receives(alice, "receive_message", "alice should receive her "
+                      "own messages", message="two")
+    ids = [data.get("id") for event, data in events
+           if event == "receive_message"]
+    assert ids == [first["last_id"] + 1, first["last_id"] + 2], (
+        "every receive_message should carry an id, one more than the room's "
+        f"message before it: got {ids} after last_id {first['last_id']}")
+
+
+@HISTORY
+def test_a_dropped_page_gets_every_missed_message_once_in_order(stack,
+                                                                connect):
+    room = "missed"
+    alice = connect(stack.url, "alice", room)
+    carol = connect(stack.url, "carol", room)
+    bob = connect(stack.url, "bob", room)
+    for user in (alice, carol, bob):
+        joins(user)
+    sends(bob, "before the drop")
+    receives(bob, "receive_message", "bob should receive his own message",
+             message="before the drop")
+    bob.close()
+
+    sent = [f"missed {n}" for n in range(20)]
+    for n, text in enumerate(sent):  # two senders: neither hits the limit
+        sends(alice if n % 2 else carol, text)
+
+    back = connect(stack.url, "bob", room, http=bob.http)  # the same browser
+    back.last_id = bob.last_id
+    joins(back)
+    sends(back, "after the return")
+    events = receives(back, "receive_message", "bob should be back in the "
+                      "room", message="after the return")
+    got = [data["message"] for event, data in events
+           if event == "receive_message"]
+    assert got == sent + ["after the return"], (
+        "join_room with last_id should send every message the page missed, "
+        f"once and oldest first, before new ones: bob got {got}")
+    store = redis.Redis(port=stack.redis.port)
+    kept = store.llen(f"chat:room:{room}:history")
+    assert kept == 22, (
+        f"the room's history in Redis should hold its 22 messages: {kept}")
+    expires = store.ttl(f"chat:room:{room}:history")
+    assert 0 < expires <= 24 * 3600, (
+        f"a room's history should expire after a quiet day: TTL {expires}")
+
