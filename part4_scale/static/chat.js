@@ -1,6 +1,6 @@
 "use strict";
 
-// Who we are and where: the server put these on the page (see chat.html).
+// Who we are and where: the server put these on the page (chat.html).
 const page = document.getElementById("chat");
 const me = { username: page.dataset.username, room: page.dataset.room };
 const pageId = page.dataset.pageId;
@@ -13,22 +13,25 @@ const form = document.getElementById("message_input_form");
 const messageInput = document.getElementById("message_input");
 const sendButton = form.querySelector("button");
 const ACK_TIMEOUT_MS = 5000;
-// Every message has an id from the server, counting up in its room. lastId is the newest
-// id up to which this page has seen everything: after a reconnection the server sends
-// what came later, and seenIds keeps a message from being shown twice.
+// Every message has an id from the server, counting up in its room.
+// lastId is the newest id up to which this page has seen everything:
+// after a reconnection the server sends what came later, and seenIds
+// keeps a message from being shown twice.
 let lastId = null;
 const seenIds = new Set();
 
 // --8<-- [start:connect]
 // NO:3
-// io() with no address connects to the server that served this page, whatever its
-// name, port or scheme (a laptop on a classroom network, or https on a host).
+// io() with no address connects to the server that served this page,
+// whatever its name, port or scheme (a laptop on a classroom network,
+// or https on a host).
 const socket = io();
 // --8<-- [end:connect]
 
 // --8<-- [start:add_line]
-// Every line of the chat is built from text nodes: nothing a user typed is ever
-// treated as HTML, so "<b>" shows as "<b>" and a script in a name never runs.
+// Every line of the chat is built from text nodes: nothing a user typed
+// is ever treated as HTML, so "<b>" shows as "<b>" and a script in a
+// name never runs.
 function addLine(className, ...parts) {
   const line = document.createElement("li");
   line.className = className;
@@ -54,30 +57,36 @@ function setStatus(text, connected) {
   sendButton.disabled = !connected;
 }
 
-// Handlers are registered once, here, and not inside "connect": that event fires again
-// on every reconnection, and each registration would show every message once more.
+// --8<-- [start:join]
+// Handlers are registered once, here, and not inside "connect": that
+// event fires again on every reconnection, and each registration would
+// show every message once more.
 socket.on("connect", () => {
   setStatus("Connected", true);
-  const join = { ...me, page_id: pageId };
-  if (lastId !== null) join.last_id = lastId;
-  socket.timeout(ACK_TIMEOUT_MS).emit("join_room", join, (timedOut, answer) => {
-    if (timedOut || !answer.ok) {
-      showError(timedOut ? "The server did not answer. Try reloading the page." : answer.error);
-      return;
-    }
-    if (lastId === null || answer.last_id < lastId) {
-      // First join, or the room's history was lost (its ids start again): count from the
-      // server's newest id.
-      if (lastId !== null) seenIds.clear();
-      lastId = answer.last_id;
-      while (seenIds.has(lastId + 1)) lastId += 1;
-    }
-    const others = answer.members.filter((name) => name !== me.username);
-    addLine("notice", ["span", others.length
-      ? `You joined room ${me.room}. Also here: ${others.join(", ")}.`
-      : `You joined room ${me.room}. Nobody else is here yet.`]);
-  });
+  const joining = { ...me, page_id: pageId };
+  if (lastId !== null) joining.last_id = lastId;
+  socket.timeout(ACK_TIMEOUT_MS).emit("join_room", joining,
+    (timedOut, answer) => {
+      if (timedOut || !answer.ok) {
+        showError(timedOut
+          ? "The server did not answer. Try reloading the page."
+          : answer.error);
+        return;
+      }
+      if (lastId === null || answer.last_id < lastId) {
+        // First join, or the room's history was lost (its ids start
+        // again): count from the server's newest id.
+        if (lastId !== null) seenIds.clear();
+        lastId = answer.last_id;
+        while (seenIds.has(lastId + 1)) lastId += 1;
+      }
+      const others = answer.members.filter((name) => name !== me.username);
+      addLine("notice", ["span", others.length
+        ? `You joined room ${me.room}. Also here: ${others.join(", ")}.`
+        : `You joined room ${me.room}. Nobody else is here yet.`]);
+    });
 });
+// --8<-- [end:join]
 
 socket.on("disconnect", (reason) => {
   // The client reconnects by itself unless the server sent it away.
@@ -90,7 +99,8 @@ socket.io.on("reconnect_attempt", (attempt) => {
 
 socket.on("connect_error", (error) => {
   if (!socket.active) {
-    // The server refused us (for example, the session expired): retrying will not help.
+    // The server refused us (the session expired, say): retrying will
+    // not help.
     setStatus("Disconnected", false);
     showError(`${error.message} Go back to the start page to join again.`);
   }
@@ -99,53 +109,63 @@ socket.on("connect_error", (error) => {
 // --8<-- [start:join_announcement]
 // NO:5
 socket.on("join_room_announcement", (data) => {
-  addLine("notice", ["strong", data.username], ["span", " has joined the room"]);
+  addLine("notice", ["strong", data.username],
+    ["span", " has joined the room"]);
 });
 // --8<-- [end:join_announcement]
 
 // --8<-- [start:send]
 // NO:6
-// Sending waits for the server's answer: the text stays in the box until the server
-// accepted it, and a refusal is shown with its reason.
+// Sending waits for the server's answer: the text stays in the box
+// until the server accepted it, and a refusal is shown with its reason.
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   const message = messageInput.value.trim();
   if (!message) return;
   sendButton.disabled = true;
-  socket.timeout(ACK_TIMEOUT_MS).emit("send_message", { ...me, message }, (timedOut, answer) => {
-    sendButton.disabled = !socket.connected;
-    if (timedOut || !answer.ok) {
-      showError(timedOut ? "The server did not answer; your message may not have been sent." : answer.error);
-      return;
-    }
-    showError("");
-    messageInput.value = "";
-    messageInput.focus();
-  });
+  socket.timeout(ACK_TIMEOUT_MS).emit("send_message", { ...me, message },
+    (timedOut, answer) => {
+      sendButton.disabled = !socket.connected;
+      if (timedOut || !answer.ok) {
+        showError(timedOut
+          ? "The server did not answer; your message may not have been sent."
+          : answer.error);
+        return;
+      }
+      showError("");
+      messageInput.value = "";
+      messageInput.focus();
+    });
 });
 // --8<-- [end:send]
 
 // --8<-- [start:receive]
 // NO:8
 socket.on("receive_message", (data) => {
-  if (seenIds.has(data.id)) return;  // sent again after a reconnection: already shown
+  if (seenIds.has(data.id)) return;  // sent again after a reconnection
   seenIds.add(data.id);
   while (lastId !== null && seenIds.has(lastId + 1)) lastId += 1;
-  const line = addLine("message", ["strong", data.username], ["span", ": "], ["span", data.message]);
+  const line = addLine("message", ["strong", data.username], ["span", ": "],
+    ["span", data.message]);
   line.dataset.id = data.id;
-  // Two processes can relay two messages in the opposite order: keep the list in id order.
+  // Two processes can relay two messages in the opposite order: keep the
+  // list in id order.
   let previous = line.previousElementSibling;
-  while (previous && Number(previous.dataset.id) > data.id) previous = previous.previousElementSibling;
+  while (previous && Number(previous.dataset.id) > data.id) {
+    previous = previous.previousElementSibling;
+  }
   if (previous !== line.previousElementSibling) {
-    messageList.insertBefore(line, previous ? previous.nextSibling : messageList.firstChild);
+    messageList.insertBefore(line,
+      previous ? previous.nextSibling : messageList.firstChild);
   }
 });
 // --8<-- [end:receive]
 
 // --8<-- [start:leave]
 // NO:9
-// The Leave button says goodbye and goes back to the start page. Closing the tab needs
-// no code: the server notices the connection closing and announces the leave itself.
+// The Leave button says goodbye and goes back to the start page. Closing
+// the tab needs no code: the server notices the connection closing and
+// announces the leave itself.
 document.getElementById("leave").addEventListener("click", () => {
   const goHome = () => { window.location.href = homeUrl; };
   if (!socket.connected) return goHome();
@@ -156,6 +176,7 @@ document.getElementById("leave").addEventListener("click", () => {
 // --8<-- [start:leave_announcement]
 // NO:11
 socket.on("leave_room_announcement", (data) => {
-  addLine("notice", ["strong", data.username], ["span", " has left the room"]);
+  addLine("notice", ["strong", data.username],
+    ["span", " has left the room"]);
 });
 // --8<-- [end:leave_announcement]
