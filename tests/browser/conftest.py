@@ -8,10 +8,12 @@ a screenshot under $BROWSER_ARTIFACTS (default: <temp folder>/chat-browser-artif
 paths are printed with the failure.
 """
 import hashlib
+import json
 import os
 import re
 import shutil
 import tempfile
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,6 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from checkpoints import reached
 from servers import Server, require_programs, server_command
 from stack import ScaledChat, start_checkpoint
 
@@ -32,6 +35,10 @@ OFFLINE_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SERVER_ENV = {"SECRET_KEY": "browser-test-secret-key", "CHAT_MESSAGES_PER_SECOND": None,
               "CHAT_MESSAGE_BURST": None}
 UPGRADE_PACKET = "5"  # what Engine.IO's client sends when it switches to the WebSocket
+# A Socket.IO event as the page sends it: Engine.IO message (4), Socket.IO event (2), an
+# optional acknowledgement id, then ["name", ...data].
+EVENT_PACKET = re.compile(r"42\d*(\[.*)", re.DOTALL)
+PACKET_SEPARATOR = "\x1e"  # between the packets of one HTTP long-polling request
 TIMEOUT_MS = 5000  # for every click, fill and expect(), unless a test says otherwise
 ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS")
                  or Path(tempfile.gettempdir()) / "chat-browser-artifacts")
@@ -124,17 +131,25 @@ def server(checkpoint):
 
 
 @pytest.fixture
+def part2_step(checkpoint, request):
+    """The step of part 2 the checkpoint has reached (a later part: the finished part 2)."""
+    return reached(checkpoint, request.config.getoption("--step")).get(2, 0)
+
+
+@pytest.fixture
 def room():
     """A room name no other test uses."""
     return f"room-{uuid.uuid4().hex[:8]}"
 
 
 class Visitor:
-    """One person with their own browser context (cookies) and one page of the chat."""
+    """One person with their own browser context (cookies) and one page of the chat, as it
+    is at `step` of part 2 (the steps add what a visitor can wait for)."""
 
-    def __init__(self, browser, server, name):
+    def __init__(self, browser, server, name, step):
         self.name = name
         self.server = server
+        self.step = step
         self.blocked = []  # URLs of other hosts the page tried to reach
         self.page_errors = []  # uncaught JavaScript exceptions
         self.context = browser.new_context()
@@ -149,7 +164,9 @@ class Visitor:
         self.page.on("pageerror", lambda error: self.page_errors.append(str(error)))
         self.web_sockets = []
         self.upgraded = False  # whether Socket.IO has moved to a WebSocket yet
+        self.sent_events = []  # the names of the Socket.IO events the page sent
         self.page.on("websocket", self._watch_web_socket)
+        self.page.on("request", self._watch_polling)
         self.closed = False
 
     def _refuse(self, route):
@@ -167,6 +184,34 @@ class Visitor:
     def _on_frame_sent(self, payload):
         if payload == UPGRADE_PACKET:
             self.upgraded = True
+        self._record_sent(payload)
+
+    def _watch_polling(self, request):
+        if request.method == "POST" and "/socket.io/" in request.url:
+            for packet in (request.post_data or "").split(PACKET_SEPARATOR):
+                self._record_sent(packet)
+
+    def _record_sent(self, packet):
+        event = EVENT_PACKET.fullmatch(packet) if isinstance(packet, str) else None
+        if event:
+            try:
+                self.sent_events.append(json.loads(event[1])[0])
+            except (ValueError, IndexError, KeyError, TypeError):
+                pass
+
+    def wait_until_sent(self, event, why):
+        """Wait until the page has sent the Socket.IO event `event`."""
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while event not in self.sent_events:
+            if time.monotonic() > deadline:
+                problems = "".join(
+                    f"; {what}: {found}" for what, found in (
+                        ("it threw", self.page_errors),
+                        ("it asked for other hosts, which were refused", self.blocked))
+                    if found)
+                raise AssertionError(f"{self.name}'s page did not send {event} within "
+                                     f"{TIMEOUT_MS / 1000:g} s: {why}{problems}")
+            self.page.wait_for_timeout(50)
 
     def wait_for_web_socket(self):
         """Wait until Socket.IO has moved this page from HTTP long-polling to a WebSocket."""
@@ -182,22 +227,32 @@ class Visitor:
         return self
 
     def fill_form(self, username, room):
+        for label in ("Your name", "Room"):
+            expect(self.page.get_by_label(label),
+                   f"the start page should have a field labelled {label!r}").to_be_visible()
         self.page.get_by_label("Your name").fill(username)
         self.page.get_by_label("Room").fill(room)
-        self.page.get_by_role("button", name="Join the chat").click()
+        button = self.page.get_by_role("button", name="Join the chat")
+        expect(button, "the start page should have a 'Join the chat' button").to_be_visible()
+        button.click()
 
     def join(self, username, room):
-        """Fill the form on / and wait until the chat page has joined the room."""
+        """Fill the form on / and wait until the chat page has joined the room: it has
+        sent join_room (step 2), shown the answer (step 4) and says it is connected
+        (step 6)."""
         self.open_start_page().fill_form(username, room)
-        expect(self.page).to_have_url(re.compile(r"/chat\?"))
-        try:
-            expect(self.status).to_have_text("Connected")
-        except AssertionError:
-            if self.blocked:
-                raise AssertionError(f"{self.name}'s page did not connect; it asked for other "
-                                     f"hosts, which were refused: {self.blocked}") from None
-            raise
-        expect(self.notices.filter(has_text=f"You joined room {room}.")).to_have_count(1)
+        expect(self.page, f"the form should take {self.name} to /chat?username=…&room=…"
+               ).to_have_url(re.compile(r"/chat\?"))
+        if self.step >= 2:
+            self.wait_until_sent("join_room", "chat.js should connect with io() and emit "
+                                 "join_room when the socket connects (NO:3, NO:4)")
+        if self.step >= 6:
+            expect(self.status, f"{self.name}'s status line (#status) should say Connected"
+                   ).to_have_text("Connected")
+        if self.step >= 4:
+            expect(self.notices.filter(has_text=f"You joined room {room}."),
+                   f"{self.name}'s page should say 'You joined room {room}. …' once the "
+                   "server has answered join_room").to_have_count(1)
         return self
 
     # The chat page.
@@ -226,14 +281,19 @@ class Visitor:
         return self.page.locator("#messages > li.notice")
 
     def type_and_send(self, text):
+        expect(self.input, f"{self.name}'s chat page should have a message box, "
+               '<input id="message_input"> in <form id="message_input_form">, that takes '
+               "typing").to_be_editable()
         self.input.fill(text)
         self.input.press("Enter")
 
     def send(self, text):
         """Send `text` and wait for the server to accept it (the box empties)."""
         self.type_and_send(text)
-        expect(self.input).to_have_value("")
-        expect(self.error).to_be_hidden()
+        expect(self.input, f"{self.name}'s message box should empty once the server has "
+               "accepted the message").to_have_value("")
+        expect(self.error, f"{self.name}'s page should show no error after a message "
+               "was accepted").to_be_hidden()
 
     def texts(self, locator):
         """The exact textContent of each element: no whitespace folded, nothing trimmed."""
@@ -247,14 +307,15 @@ class Visitor:
 
 
 @pytest.fixture
-def visitor(browser, checkpoint, request):
+def visitor(browser, part2_step, request):
     """visitor(name) opens a new browser context; visitor(name, room) also joins the chat
     through the form on the start page. Both use the module's `server` unless given one
     (which is only started when a test needs it)."""
     visitors = []
 
     def visitor(username="visitor", room=None, server=None):
-        person = Visitor(browser, server or request.getfixturevalue("server"), username)
+        person = Visitor(browser, server or request.getfixturevalue("server"), username,
+                         part2_step)
         visitors.append(person)
         return person.join(username, room) if room else person
 

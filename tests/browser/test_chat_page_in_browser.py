@@ -1,6 +1,7 @@
 """The chat page (templates/chat.html and static/chat.js) in Chromium, several people at once."""
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 
@@ -14,39 +15,59 @@ SCRIPT_NAME = "<img src=x onerror=__xss=1>"
 RECONNECT_TIMEOUT_MS = 30_000
 
 
-def test_two_people_see_each_other_join_and_chat_in_order(visitor, room):
+@pytest.mark.step(2)
+def test_the_room_sees_you_join(visitor, room):
     alice = visitor("alice", room)
     bob = visitor("bob", room)
-    expect(alice.notices).to_have_text([f"You joined room {room}. Nobody else is here yet.",
-                                        "bob has joined the room"])
-    expect(bob.notices).to_have_text([f"You joined room {room}. Also here: alice."])
+    expect(alice.notices.filter(has_text="has joined"),
+           "alice's page should say that bob joined her room").to_have_text(
+        ["bob has joined the room"])
+    expect(bob.notices.filter(has_text="has joined"),
+           "bob's page should not announce his own join").to_have_count(0)
+
+
+@pytest.mark.step(3)
+def test_two_people_chat_and_see_every_message_in_order(visitor, room):
+    alice = visitor("alice", room)
+    bob = visitor("bob", room)
+    expect(alice.notices.filter(has_text="has joined"),
+           "alice's page should say that bob joined").to_have_text(["bob has joined the room"])
 
     conversation = [(alice, "hi bob"), (bob, "hi alice"), (alice, "how are you?"),
                     (alice, "still there?"), (bob, "yes, all good")]
     for person, text in conversation:
         person.send(text)
     for person in (alice, bob):
-        expect(person.messages).to_have_text(
+        expect(person.messages, f"{person.name}'s page should show the whole conversation, "
+               "in order, as 'name: message'").to_have_text(
             [f"{sender.name}: {text}" for sender, text in conversation])
 
 
+@pytest.mark.step(3)
 def test_someone_in_another_room_sees_none_of_it(visitor, room):
     alice, bob = visitor("alice", room), visitor("bob", room)
     carol = visitor("carol", room + "-other")
     alice.send("for this room only")
-    expect(bob.messages).to_have_text(["alice: for this room only"])
+    expect(bob.messages, "bob should see alice's message").to_have_text(
+        ["alice: for this room only"])
     # Each message comes back to its sender after anything sent to that room earlier.
     carol.send("marker")
-    expect(carol.lines).to_have_text([f"You joined room {room}-other. Nobody else is here yet.",
-                                      "carol: marker"])
+    expect(room_lines(carol), "carol, alone in another room, should see only her own "
+           "message").to_have_text(["carol: marker"])
     alice.send("still just us")
-    expect(alice.lines).to_have_text([f"You joined room {room}. Nobody else is here yet.",
-                                      "bob has joined the room", "alice: for this room only",
-                                      "alice: still just us"])
-    expect(bob.lines).to_have_text([f"You joined room {room}. Also here: alice.",
-                                    "alice: for this room only", "alice: still just us"])
+    expect(room_lines(alice), "alice should see bob join and her two messages, nothing "
+           "from carol's room").to_have_text(
+        ["bob has joined the room", "alice: for this room only", "alice: still just us"])
+    expect(room_lines(bob), "bob should see alice's two messages, nothing from carol's "
+           "room").to_have_text(["alice: for this room only", "alice: still just us"])
 
 
+def room_lines(person):
+    """The lines of a page but the one that answers its own join (step 4 on)."""
+    return person.lines.filter(has_not_text=re.compile(r"^You joined room "))
+
+
+@pytest.mark.step(3)
 def test_names_and_messages_show_exactly_as_typed_and_never_run(visitor, room):
     alice = visitor(TRICKY_NAME, room)
     bob = visitor("bob", room)
@@ -55,19 +76,46 @@ def test_names_and_messages_show_exactly_as_typed_and_never_run(visitor, room):
     mallory = visitor(SCRIPT_NAME, room)
 
     expected = [f"{TRICKY_NAME}: {TRICKY_MESSAGE}", f"{TRICKY_NAME}: {SCRIPT_MESSAGE}"]
+    joins = {alice: ["bob has joined the room", f"{SCRIPT_NAME} has joined the room"],
+             bob: [f"{SCRIPT_NAME} has joined the room"]}
     for person in (alice, bob):
-        expect(person.messages).to_have_count(2)
-        assert person.texts(person.messages) == expected
-        expect(person.notices).to_have_count(3 if person is alice else 2)
-        assert person.texts(person.notices)[-1] == f"{SCRIPT_NAME} has joined the room"
-    assert alice.texts(alice.page.locator("header strong")) == [TRICKY_NAME]
-    assert bob.texts(bob.notices)[0] == f"You joined room {room}. Also here: {TRICKY_NAME}."
-    assert mallory.texts(mallory.page.locator("header strong")) == [SCRIPT_NAME]
+        expect(person.messages, f"{person.name}'s page should show both messages"
+               ).to_have_count(2)
+        expect(person.notices.filter(has_text="has joined"),
+               f"{person.name}'s page should show who joined after it").to_have_count(
+            len(joins[person]))
+        shown = (person.texts(person.messages),
+                 person.texts(person.notices.filter(has_text="has joined")))
+        assert shown == (expected, joins[person]), (
+            f"{person.name}'s page should show names and messages exactly as typed, "
+            "built with textContent, never innerHTML: it shows "
+            f"{shown}, not {(expected, joins[person])}")
+    for person in (alice, mallory):
+        name = person.texts(person.page.locator("header strong"))
+        assert name == [person.name], (
+            f"the page should say who you are, exactly as typed: it shows {name}")
     for person in (alice, bob, mallory):
-        expect(person.page.locator("#messages b, #messages img")).to_have_count(0)
-        assert person.page.evaluate("typeof window.__xss") == "undefined"
+        expect(person.page.locator("#messages b, #messages img"),
+               "a name or message must never become markup").to_have_count(0)
+        assert person.page.evaluate("typeof window.__xss") == "undefined", (
+            "a script in a name or a message ran")
 
 
+@pytest.mark.step(4)
+def test_joining_shows_who_is_already_there(visitor, room):
+    alice = visitor(TRICKY_NAME, room)
+    bob = visitor("bob", room)
+    expect(alice.notices, "the first in a room should read that nobody else is there, "
+           "then who joins").to_have_text(
+        [f"You joined room {room}. Nobody else is here yet.", "bob has joined the room"])
+    expect(bob.notices, "a newcomer should read who is already there, from join_room's "
+           "answer").to_have_count(1)
+    assert bob.texts(bob.notices) == [f"You joined room {room}. Also here: {TRICKY_NAME}."], (
+        f"bob's page should name who is already there exactly as typed: it shows "
+        f"{bob.texts(bob.notices)}")
+
+
+@pytest.mark.step(4)
 def test_closing_a_page_announces_the_leave(visitor, room):
     alice, bob = visitor("alice", room), visitor("bob", room)
     # Socket.IO starts on HTTP long-polling and moves to a WebSocket a moment later. A page
@@ -75,9 +123,63 @@ def test_closing_a_page_announces_the_leave(visitor, room):
     # 50 s), so wait for the WebSocket, as any page open for more than an instant has.
     bob.wait_for_web_socket()
     bob.close()  # the whole context goes, without running beforeunload
-    expect(alice.notices.last).to_have_text("bob has left the room")
+    expect(alice.notices.last, "alice's page should say that bob left when he closed "
+           "his page").to_have_text("bob has left the room")
     alice.send("anyone?")
-    expect(alice.notices.filter(has_text="has left")).to_have_count(1)
+    expect(alice.notices.filter(has_text="has left"),
+           "bob's leave should be announced once").to_have_count(1)
+
+
+@pytest.mark.step(4)
+def test_the_leave_button_says_goodbye_and_goes_back_to_the_start(visitor, server, room):
+    alice, bob = visitor("alice", room), visitor("bob", room)
+    leave = bob.page.locator("#leave")
+    expect(leave, 'the chat page should have a Leave button, <button id="leave">'
+           ).to_be_visible()
+    leave.click()
+    expect(bob.page, "Leave should take bob back to the start page (data-home-url)"
+           ).to_have_url(server.url + "/")
+    expect(alice.notices.last, "alice's page should say that bob left").to_have_text(
+        "bob has left the room")
+    alice.send("anyone?")
+    expect(alice.notices.filter(has_text="has left"),
+           "bob's leave should be announced once").to_have_count(1)
+
+
+@pytest.mark.step(5)
+def test_a_refused_message_shows_the_reason_until_a_send_succeeds(visitor, room):
+    alice = visitor("alice", room)
+    # The box stops at 1000 characters; without that limit the server still refuses.
+    expect(alice.input, "the message box should stop at the server's limit, "
+           'maxlength="1000"').to_have_attribute("maxlength", "1000")
+    alice.input.evaluate("input => input.removeAttribute('maxlength')")
+    alice.type_and_send("x" * 1001)
+    expect(alice.error, "the page should show the server's reason in #error (role=alert)"
+           ).to_have_text("The message can be at most 1000 characters long.")
+    expect(alice.input, "a refused message should stay in the box").to_have_value("x" * 1001)
+    alice.send("a shorter one")  # also checks the error is hidden again
+    expect(alice.messages, "only the accepted message should be shown").to_have_text(
+        ["alice: a shorter one"])
+
+
+@pytest.mark.step(5)
+def test_a_refused_connection_shows_its_reason(visitor, room):
+    """A chat page whose session the server cannot read (it expired, say) is turned away."""
+    person = visitor("alice")
+
+    def spoil_the_session(route):
+        response = route.fetch()  # the cookies the server sets land in the browser
+        person.context.add_cookies([{**cookie, "value": "expired"}
+                                    for cookie in person.context.cookies()])
+        route.fulfill(response=response, headers={
+            name: value for name, value in response.headers.items()
+            if name.lower() != "set-cookie"})
+
+    person.page.route(re.compile(r"/chat\?"), spoil_the_session)
+    person.open_start_page().fill_form("alice", room)
+    expect(person.error, "a refused connection should show the server's reason in #error, "
+           "from the connect_error event").to_contain_text(
+        "Choose a username and a room on the start page first.")
 
 
 def record_statuses(person):
@@ -89,6 +191,7 @@ def record_statuses(person):
     }""")
 
 
+@pytest.mark.step(6)
 def test_a_server_restart_reconnects_both_pages_to_the_room(
         restartable_server, visitor, room):
     # restartable_server comes first, so it stops after the pages have closed.
@@ -96,7 +199,8 @@ def test_a_server_restart_reconnects_both_pages_to_the_room(
     alice = visitor("alice", room, server=server)
     bob = visitor("bob", room, server=server)
     alice.send("before the restart")
-    expect(bob.messages).to_have_text(["alice: before the restart"])
+    expect(bob.messages, "bob should see alice's message").to_have_text(
+        ["alice: before the restart"])
     people = {alice: bob, bob: alice}
     seen_before = {person: person.texts(person.lines) for person in people}
     for person in people:
@@ -104,16 +208,22 @@ def test_a_server_restart_reconnects_both_pages_to_the_room(
 
     server.stop()
     for person in people:
-        expect(person.status).to_have_text(re.compile(r"^Reconnecting"))
-        expect(person.input).to_be_disabled()
+        expect(person.status, f"{person.name}'s status line should say it is reconnecting "
+               "once the server has gone").to_have_text(re.compile(r"^Reconnecting"))
+        expect(person.input, "the message box should be disabled while disconnected"
+               ).to_be_disabled()
     server.start_again()
     for person in people:
-        expect(person.status).to_have_text("Connected", timeout=RECONNECT_TIMEOUT_MS)
+        expect(person.status, f"{person.name}'s page should reconnect by itself"
+               ).to_have_text("Connected", timeout=RECONNECT_TIMEOUT_MS)
         statuses = person.page.evaluate("window.__statuses")
-        assert statuses[0] == "Reconnecting…", statuses
-        assert all(s.startswith("Reconnecting") for s in statuses[:-1]), statuses
-        assert statuses[-1] == "Connected", statuses
-        expect(person.notices.filter(has_text=f"You joined room {room}.")).to_have_count(2)
+        assert (statuses[:1] == ["Reconnecting…"] and statuses[-1] == "Connected"
+                and all(s.startswith("Reconnecting") for s in statuses[:-1])), (
+            f"{person.name}'s status line should go from 'Reconnecting…' through "
+            f"'Reconnecting (attempt n)…' to 'Connected': it showed {statuses}")
+        expect(person.notices.filter(has_text=f"You joined room {room}."),
+               f"{person.name}'s page should join its room again after reconnecting"
+               ).to_have_count(2)
 
     alice.send("back again")
     bob.send("welcome back")
@@ -122,12 +232,15 @@ def test_a_server_restart_reconnects_both_pages_to_the_room(
     expected_messages = ["alice: before the restart", "alice: back again", "bob: welcome back"]
     new_notices = {}
     for person in people:
-        expect(person.messages).to_have_text(expected_messages)
+        expect(person.messages, f"{person.name} should see every message once, in order"
+               ).to_have_text(expected_messages)
         lines = person.texts(person.lines)
-        assert lines[:len(seen_before[person])] == seen_before[person]
+        assert lines[:len(seen_before[person])] == seen_before[person], (
+            f"{person.name}'s page should keep what it showed before the restart: it had "
+            f"{seen_before[person]}, now {lines}")
         new_notices[person.name] = sorted(line for line in lines[len(seen_before[person]):]
                                           if line not in expected_messages)
-    assert "Traceback" not in server.log()
+    assert "Traceback" not in server.log(), f"the server's log has a traceback:\n{server.log()}"
 
     # Each page says once that it is back and names the other exactly once: whoever got
     # back first hears the other join, or finds them already there.
@@ -136,9 +249,12 @@ def test_a_server_restart_reconnects_both_pages_to_the_room(
                 sorted([f"You joined room {room}. Nobody else is here yet.",
                         f"{other.name} has joined the room"]),
                 [f"You joined room {room}. Also here: {other.name}."]):
-            raise AssertionError(f"new notices after the restart: {new_notices}")
+            raise AssertionError(
+                f"after the restart each page should say once that it joined and name the "
+                f"other once: the new notices are {new_notices}")
 
 
+@pytest.mark.step(7)
 def test_a_rate_limited_send_shows_the_servers_reason_and_keeps_the_text(visitor, room):
     alice = visitor("alice", room)
     bob = visitor("bob", room)
@@ -151,21 +267,12 @@ def test_a_rate_limited_send_shows_the_servers_reason_and_keeps_the_text(visitor
             " || document.getElementById('message_input').value === ''")
         if alice.error.is_visible():
             break
-    assert number > 10, "the first ten messages are allowed at once"
-    expect(alice.error).to_contain_text("too quickly")
-    expect(alice.input).to_have_value(text)
+    assert number > 10, (
+        f"the first ten messages are allowed at once: message {number} was refused")
+    expect(alice.error, "the page should show why the server refused the message"
+           ).to_contain_text("too quickly")
+    expect(alice.input, "the refused message should stay in the box").to_have_value(text)
     accepted = [f"alice: message {n}" for n in range(1, number)]
     for person in (alice, bob):
-        expect(person.messages).to_have_text(accepted)
-
-
-def test_a_refused_message_shows_the_reason_until_a_send_succeeds(visitor, room):
-    alice = visitor("alice", room)
-    # The box stops at 1000 characters; without that limit the server still refuses.
-    expect(alice.input).to_have_attribute("maxlength", "1000")
-    alice.input.evaluate("input => input.removeAttribute('maxlength')")
-    alice.type_and_send("x" * 1001)
-    expect(alice.error).to_have_text("The message can be at most 1000 characters long.")
-    expect(alice.input).to_have_value("x" * 1001)
-    alice.send("a shorter one")  # also checks the error is hidden again
-    expect(alice.messages).to_have_text(["alice: a shorter one"])
+        expect(person.messages, f"{person.name} should see every accepted message, and "
+               "only those").to_have_text(accepted)

@@ -3,10 +3,15 @@ import pytest
 from playwright.sync_api import expect
 
 
+pytestmark = pytest.mark.step(1)
+
+
 def test_the_form_takes_you_to_the_chat_page(visitor, room):
     alice = visitor("alice", room)
-    expect(alice.page.locator("h1")).to_have_text(f"Room: {room}")
-    expect(alice.page.locator("header strong")).to_have_text("alice")
+    expect(alice.page.locator("h1"), "the chat page's heading should name the room"
+           ).to_have_text(f"Room: {room}")
+    expect(alice.page.locator("main strong").first, "the chat page should say who you are, "
+           "in <strong>").to_have_text("alice")
 
 
 @pytest.mark.parametrize(("username", "room", "message"), [
@@ -24,30 +29,39 @@ def test_invalid_input_comes_back_with_a_reason(visitor, server, username, room,
         "form => { form.noValidate = true;"
         " form.querySelectorAll('input').forEach(i => i.removeAttribute('maxlength')); }")
     person.fill_form(username, room)
-    expect(person.page).to_have_url(server.url + "/")
-    expect(person.page.get_by_role("alert")).to_have_text(message)
-    expect(person.page.get_by_role("button", name="Join the chat")).to_be_visible()
+    expect(person.page, "a refused form should come back to the start page"
+           ).to_have_url(server.url + "/")
+    expect(person.page.get_by_role("alert"), "the start page should show the reason, with "
+           'role="alert"').to_have_text(message)
+    expect(person.page.get_by_role("button", name="Join the chat"),
+           "the form should be there to try again").to_be_visible()
 
 
 def test_the_form_itself_keeps_to_the_servers_limits(visitor, server):
     person = visitor().open_start_page()
     person.page.get_by_label("Your name").fill("a" * 40)
     person.page.get_by_label("Room").fill("r" * 70)
-    expect(person.page.get_by_label("Your name")).to_have_value("a" * 32)
-    expect(person.page.get_by_label("Room")).to_have_value("r" * 64)
+    expect(person.page.get_by_label("Your name"), "the name field should stop at 32 "
+           'characters, maxlength="32"').to_have_value("a" * 32)
+    expect(person.page.get_by_label("Room"), "the room field should stop at 64 "
+           'characters, maxlength="64"').to_have_value("r" * 64)
     # A blank name is caught before anything is sent.
     person.page.get_by_label("Your name").fill("")
     person.page.get_by_role("button", name="Join the chat").click()
-    expect(person.page).to_have_url(server.url + "/")
-    assert person.page.get_by_label("Your name").evaluate("input => input.validity.valueMissing")
+    expect(person.page, "a blank name should not leave the start page"
+           ).to_have_url(server.url + "/")
+    assert person.page.get_by_label("Your name").evaluate(
+        "input => input.validity.valueMissing"), "the name field should be required"
 
 
 def test_the_pages_need_nothing_from_another_host(visitor, room):
     alice = visitor("alice", room)
     origins = alice.page.evaluate(
         "performance.getEntriesByType('resource').map(entry => new URL(entry.name).origin)")
-    assert set(origins) == {alice.server.url}
-    assert alice.blocked == []
+    assert set(origins) == {alice.server.url}, (
+        f"the pages should load everything from the chat's own server: they loaded from "
+        f"{sorted(set(origins))}")
+    assert alice.blocked == [], f"the pages asked for other hosts: {alice.blocked}"
 
 
 def test_a_request_to_another_host_is_refused_and_recorded(visitor, server):
@@ -60,7 +74,8 @@ def test_a_request_to_another_host_is_refused_and_recorded(visitor, server):
             ws.onclose = () => done('refused');
         }),
     ])""")
-    assert outcome == ["refused", "refused"]
+    assert outcome == ["refused", "refused"], (
+        f"the browser should be kept off other hosts: a fetch and a WebSocket were {outcome}")
     assert sorted(person.blocked) == ["https://cdn.example.com/socket.io.min.js",
-                                      "wss://cdn.example.com/socket"]
+                                      "wss://cdn.example.com/socket"], person.blocked
     person.blocked.clear()  # this test made those requests on purpose
