@@ -1,29 +1,41 @@
-"""`pytest tests/chat --checkpoint FOLDER` tests a learner's own copy of the chat."""
+"""`pytest tests/chat --checkpoint FOLDER [--step N]` tests a learner's own copy of the chat:
+only what steps 1 to N teach, and a failure names the behaviour that is missing."""
+import os
 import shutil
 import subprocess
 import sys
 
-from checkpoints import REPO
+import pytest
+
+from checkpoints import CHECKPOINTS, REPO
 
 SUBSET = "someone_else or malformed"  # a quick slice of the chat tests
+# Every test-client test, and the one real-server test that shows `python app.py` starts.
+QUICK = "not test_server or serves_the_start_page"
+PART2 = {checkpoint.step: checkpoint for checkpoint in CHECKPOINTS if checkpoint.part == 2}
 
 
-def run_chat_tests(folder):
+def copy_of(step, tmp_path):
+    return shutil.copytree(PART2[step].folder, tmp_path / "my-chat")
+
+
+def run_chat_tests(folder, *options, select=SUBSET):
     return subprocess.run(
         [sys.executable, "-m", "pytest", "tests/chat", "--checkpoint", str(folder),
-         "-k", SUBSET, "-v", "-p", "no:cacheprovider"],
-        cwd=REPO, capture_output=True, text=True, timeout=300)
+         "-k", select, "-v", "-rf", "--tb=short", "-p", "no:cacheprovider", *options],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "COLUMNS": "1000"})  # the summary's reasons in full
 
 
 def test_a_faithful_copy_passes(tmp_path):
-    copy = shutil.copytree(REPO / "part2_chat", tmp_path / "my-chat")
+    copy = copy_of(max(PART2), tmp_path)
     result = run_chat_tests(copy)
     assert result.returncode == 0, result.stdout
     assert "[my-chat-" in result.stdout and "[part2_chat" not in result.stdout
 
 
 def test_a_copy_that_trusts_the_client_fails(tmp_path):
-    copy = shutil.copytree(REPO / "part2_chat", tmp_path / "my-chat")
+    copy = copy_of(max(PART2), tmp_path)
     app_py = copy / "app.py"
     source = app_py.read_text()
     check = "    if claimed_username != username:"
@@ -32,3 +44,47 @@ def test_a_copy_that_trusts_the_client_fails(tmp_path):
     result = run_chat_tests(copy)
     assert result.returncode == 1, result.stdout
     assert "test_nobody_can_send_as_someone_else[my-chat] FAILED" in result.stdout
+
+
+@pytest.mark.parametrize("step", sorted(PART2), ids=lambda step: PART2[step].name)
+def test_a_copy_of_each_step_passes_at_that_step(tmp_path, step):
+    result = run_chat_tests(copy_of(step, tmp_path), "--step", str(step), select=QUICK)
+    assert result.returncode == 0, result.stdout
+    assert "[my-chat" in result.stdout and "[part2_chat" not in result.stdout
+
+
+# A copy one step behind: the first test of the next step that it fails, and the words
+# that failure must say.
+ONE_STEP_BEHIND = [
+    pytest.param(1, "test_chat_page_hands_the_name_and_room_to_its_script",
+                 "the page should have data-username and data-room on <main id=\"chat\">",
+                 id="pages at step 2"),
+    pytest.param(2, "test_message_reaches_the_whole_room_and_no_other",
+                 "send_message should answer {'ok': True}: it answered nothing",
+                 id="joining at step 3"),
+    pytest.param(3, "test_join_answer_lists_who_is_there",
+                 "join_room should answer {'ok': True, 'members': ['alice', 'bob']}: it "
+                 "answered {'ok': True}. List the room's members",
+                 id="messages at step 4"),
+    pytest.param(4, "test_sending_before_joining_is_refused",
+                 "handling send_message with {'username': 'alice', 'room': ",
+                 id="leaving at step 5"),
+    pytest.param(5, "test_a_reconnecting_page_replaces_its_dead_connection_quietly",
+                 "a second join with the same page_id should disconnect the page's older "
+                 "connection",
+                 id="bad input at step 6"),
+    pytest.param(6, "test_sending_too_fast_is_throttled_with_a_reason",
+                 "app.py should set MESSAGE_BURST",
+                 id="reconnecting at step 7"),
+]
+
+
+@pytest.mark.parametrize(("step", "test", "words"), ONE_STEP_BEHIND)
+def test_a_copy_checked_at_the_next_step_fails_naming_what_is_missing(tmp_path, step, test,
+                                                                     words):
+    result = run_chat_tests(copy_of(step, tmp_path), "--step", str(step + 1), select=test)
+    assert result.returncode == 1, result.stdout
+    assert f"{test}[my-chat] FAILED" in result.stdout, result.stdout
+    reasons = [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
+    assert reasons and all(" - AssertionError: " in line for line in reasons), result.stdout
+    assert any(words in line for line in reasons), result.stdout
