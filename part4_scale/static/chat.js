@@ -13,12 +13,14 @@ const form = document.getElementById("message_input_form");
 const messageInput = document.getElementById("message_input");
 const sendButton = form.querySelector("button");
 const ACK_TIMEOUT_MS = 5000;
+// --8<-- [start:history]
 // Every message has an id from the server, counting up in its room.
 // lastId is the newest id up to which this page has seen everything:
 // after a reconnection the server sends what came later, and seenIds
 // keeps a message from being shown twice.
 let lastId = null;
 const seenIds = new Set();
+// --8<-- [end:history]
 
 // --8<-- [start:connect]
 // NO:3

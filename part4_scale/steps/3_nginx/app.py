@@ -9,6 +9,7 @@ message that everybody in the room sees; the browser's steps are in
 templates/ and static/chat.js. On the platform, gunicorn runs this file
 as the Procfile says (see README.md).
 """
+# --8<-- [start:monkey_patch]
 if __name__ == "__main__":
     # `python app.py` runs on eventlet, whose green threads must replace
     # the standard library's blocking sockets before anything (the Redis
@@ -16,6 +17,7 @@ if __name__ == "__main__":
     # themselves.
     import eventlet
     eventlet.monkey_patch()
+# --8<-- [end:monkey_patch]
 
 import json
 import logging
