@@ -48,10 +48,8 @@ MESSAGES_PER_SECOND = float(os.environ.get("CHAT_MESSAGES_PER_SECOND", "5"))
 MESSAGE_BURST = int(os.environ.get("CHAT_MESSAGE_BURST", "10"))
 # Where Redis listens. The platform's Redis add-on sets REDIS_URL.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-# Every process says "alive" in Redis every second. Who is in a room is
-# believed only for processes that said so in the last few seconds: a
-# process that is killed, or restarted under open pages, cannot say
-# goodbye.
+# Every process says "alive" in Redis every second, and who is in a room
+# is believed only for live processes: a killed one cannot say goodbye.
 HEARTBEAT_SECONDS = 1
 WORKER_ID = secrets.token_hex(4)  # this process, in Redis and in its log
 
