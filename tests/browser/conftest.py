@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from checkpoints import reached
@@ -215,11 +216,18 @@ class Visitor:
 
     def wait_for_web_socket(self):
         """Wait until Socket.IO has moved this page from HTTP long-polling to a WebSocket."""
-        if not self.upgraded:
+        if self.upgraded:
+            return
+        try:
             if not self.web_sockets:
                 self.page.wait_for_event("websocket")
             self.web_sockets[-1].wait_for_event(
                 "framesent", lambda payload: payload == UPGRADE_PACKET)
+        except PlaywrightTimeoutError:
+            raise AssertionError(
+                f"{self.name}'s page did not move from HTTP long-polling to a WebSocket "
+                f"within {TIMEOUT_MS / 1000:g} s: start the server with socketio.run(app), "
+                "which serves WebSockets through eventlet") from None
 
     # The start page.
     def open_start_page(self):
