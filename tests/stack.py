@@ -30,7 +30,8 @@ class RedisServer(Server):
 
     def answers(self):
         try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            socket.create_connection(("127.0.0.1", self.port),
+                                     timeout=1).close()
             return True
         except OSError:
             return False

@@ -335,7 +335,8 @@ def test_killing_a_process_moves_its_users_to_another(own_stack, connect):
         f"{now_on}")
     sends(bob, "back on the other process")
     seen = receives(alice, "receive_message", "bob's messages should reach "
-                    "alice after the move", message="back on the other process")
+                    "alice after the move",
+                    message="back on the other process")
     assert [event for event, _ in seen] == ["receive_message"], (
         "bob's move to another process should be quiet: the room never saw "
         f"him leave, so it should hear no second join; alice got {seen}")
