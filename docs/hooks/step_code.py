@@ -2,7 +2,7 @@
 
 A line of its own in a page (it may be indented, inside an admonition or a tab, say)
 
-    <!-- step-code: part2_chat/steps/2_live_chat -->
+    <!-- step-code: part2_chat/steps/2_joining -->
 
 becomes every hand-written file of that checkpoint, compared with the checkpoint just before
 it in the order of docs/hooks/checkpoints.py (part 2's step 2 with step 1; the finished

@@ -1,4 +1,4 @@
-"""Part 2, step 3: leaving, and who is in the room.
+"""Part 2, step 4: leaving, and who is in the room.
 
 The NO:1 ... NO:11 comments follow one visit from the start page to a
 message that everybody in the room sees; the browser's steps are in

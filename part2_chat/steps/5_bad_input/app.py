@@ -1,4 +1,4 @@
-"""Part 2, step 4: bad input gets a reason, never a traceback.
+"""Part 2, step 5: bad input gets a reason, never a traceback.
 
 The NO:1 ... NO:11 comments follow one visit from the start page to a
 message that everybody in the room sees; the browser's steps are in
