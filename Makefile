@@ -16,15 +16,16 @@ $(INSTALLED): requirements.txt
 	touch $@
 
 # How a part runs: part 4's whole stack from Procfile.local (redis-server, the chat
-# processes, nginx); a part with a Procfile the way the platform runs it; the others with
-# `python app.py`. honcho reads the Procfiles and stops everything on Ctrl+C.
+# processes and, from its step 3, nginx); a part with a Procfile the way the platform runs
+# it; the others with `python app.py`. honcho reads the Procfiles and stops everything on Ctrl+C.
 run: $(INSTALLED)
 	@cd $(PART) && export PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" && \
 	if [ -f Procfile.local ]; then \
-		for tool in redis-server nginx; do command -v $$tool >/dev/null || { \
-			echo "$(PART) needs $$tool. Install it: sudo apt-get install redis-server nginx" \
-			     "(Debian, Ubuntu) or brew install redis nginx (macOS)"; exit 1; }; done; \
-		echo "Starting redis-server, two chat processes and nginx:" \
+		for tool in redis-server nginx; do grep -q "$$tool " Procfile.local || continue; \
+			command -v $$tool >/dev/null || { \
+			echo "$(PART) needs $$tool. Install it: sudo apt-get install $$tool" \
+			     "(Debian, Ubuntu) or brew install $${tool%-server} (macOS)"; exit 1; }; done; \
+		echo "Starting $$(cut -d: -f1 Procfile.local | paste -sd, - | sed 's/,/, /g'):" \
 		     "open http://127.0.0.1:5000/ (Ctrl+C stops them all)"; \
 		honcho -f Procfile.local start; \
 	elif [ -f Procfile ]; then \
