@@ -17,8 +17,8 @@ nginx, ini, toml, text for a Procfile and the like):
 
 - a new file is shown whole;
 - a changed file is shown whole with its new and changed lines highlighted (pymdownx.highlight
-  `hl_lines`, worked out with difflib when the site is built), and a one-line note names the
-  lines that are gone, if any;
+  `hl_lines`, worked out with difflib when the site is built), and the lines that are gone,
+  if any, are listed in a folded note ("Delete from app.py");
 - an unchanged file is shown whole but folded (`??? note "<path> (unchanged)"`).
 
 A note names the files that are gone and the vendored files (*.min.js, *.map, LICENSE
@@ -36,8 +36,6 @@ from pathlib import Path
 PLACEHOLDER = re.compile(
     r"^(?P<indent>[ \t]*)<!--\s*step-code:\s*(?P<folder>[^\s>]+?)/?"
     r"(?:\s+from\s+(?P<since>[^\s>]+?)/?)?\s*-->[ \t]*$", re.M)
-# At most this many of the lines that are gone are quoted in the note; the rest are counted.
-QUOTED_REMOVALS = 3
 LANGUAGES = {".py": "python", ".js": "javascript", ".css": "css", ".toml": "toml",
              ".ini": "ini", ".cfg": "ini", ".json": "json", ".yml": "yaml", ".yaml": "yaml",
              ".sh": "bash", ".md": "markdown", ".html": "html"}
@@ -139,18 +137,21 @@ def code_block(relative, lines, highlighted=()):
 
 
 def change_note(relative, gone, details_link):
-    """One line above a changed file: what is highlighted, and which lines are gone."""
-    note = f"`{relative.as_posix()}` changes: the highlighted lines are new or changed"
+    """Above a changed file: what is highlighted and, folded, the lines that
+    are gone (a learner deletes those from their copy)."""
+    name = relative.as_posix()
+    note = f"`{name}` changes: the highlighted lines are new or changed"
     if not gone:
         return note + ".\n"
-    quoted = gone if len(gone) <= QUOTED_REMOVALS + 1 else gone[:QUOTED_REMOVALS]
     count = "1 line is" if len(gone) == 1 else f"{len(gone)} lines are"
-    note += f", and {count} gone: " + ", ".join(inline_code(line) for line in quoted)
-    if len(quoted) < len(gone):
-        note += f" and {len(gone) - len(quoted)} more"
-        if details_link:
-            note += f" (see [What changed]({details_link}))"
-    return note + ".\n"
+    note += f"; {count} gone"
+    if details_link:
+        note += f" (in context: [What changed]({details_link}))"
+    text = "\n".join(gone) + "\n"
+    fence = fence_for(text)
+    block = f"{fence}{language(relative)}\n{text}{fence}\n"
+    return (note + ".\n\n" + f'??? note "Delete from {name}"\n\n'
+            + indent(block, "    "))
 
 
 def render(root, folder, since=None, what_changed_link=None):
