@@ -27,7 +27,7 @@ MAX_MESSAGE_LENGTH = 1000
 MAX_PACKET_BYTES = 16 * 1024
 # Each connection may send MESSAGE_BURST messages at once, then
 # MESSAGES_PER_SECOND. The benchmark (bench/) raises both through the
-# environment; a class needs no change.
+# environment; a classroom needs no change.
 MESSAGES_PER_SECOND = float(os.environ.get("CHAT_MESSAGES_PER_SECOND", "5"))
 MESSAGE_BURST = int(os.environ.get("CHAT_MESSAGE_BURST", "10"))
 
