@@ -3,16 +3,25 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PART ?= part2_chat
-# Touched after a successful install, so the venv is only rebuilt when requirements change.
+# Touched after a successful install, so the venv is only updated when requirements
+# change. `make run` needs only the chat's packages (requirements.txt); the tests, the
+# docs and the benchmark add theirs (requirements-dev.txt).
 INSTALLED := $(VENV)/.installed
+INSTALLED_DEV := $(VENV)/.installed-dev
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test clean venv
+.PHONY: run test clean venv venv-dev
 
 venv: $(INSTALLED)
+venv-dev: $(INSTALLED_DEV)
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP) -r requirements.txt
+	touch $@
+
+$(INSTALLED_DEV): $(INSTALLED) requirements-dev.txt
+	$(PIP) -r requirements-dev.txt
 	touch $@
 
 # How a part runs: part 4's whole stack from Procfile.local (redis-server, the chat
@@ -34,7 +43,7 @@ run: $(INSTALLED)
 		python app.py; \
 	fi
 
-test: $(INSTALLED)
+test: $(INSTALLED_DEV)
 	@scripts/install-system-packages
 	$(BIN)/python -m pytest
 
@@ -47,13 +56,13 @@ clean:
 # `screenshots` retakes docs/images/ from the running part2 chat in Debian's Chromium.
 .PHONY: docs docs-build screenshots
 
-docs: $(INSTALLED)
+docs: $(INSTALLED_DEV)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
-docs-build: $(INSTALLED)
+docs-build: $(INSTALLED_DEV)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
-screenshots: $(INSTALLED)
+screenshots: $(INSTALLED_DEV)
 	$(BIN)/python scripts/screenshots.py
 
 # The benchmark (bench/): how many students one laptop serves. `bench` runs the quick set
@@ -61,10 +70,10 @@ screenshots: $(INSTALLED)
 # docs/images/benchmark.png; `bench-full` runs every scenario and server three times.
 .PHONY: bench bench-full
 
-bench: $(INSTALLED)
+bench: $(INSTALLED_DEV)
 	@scripts/install-system-packages
 	$(BIN)/python bench/bench.py --set quick --markdown docs/benchmark.md --plot docs/images/benchmark.png
 
-bench-full: $(INSTALLED)
+bench-full: $(INSTALLED_DEV)
 	@scripts/install-system-packages
 	$(BIN)/python bench/bench.py --set full --markdown docs/benchmark.md --plot docs/images/benchmark.png
