@@ -77,3 +77,13 @@ bench: $(INSTALLED_DEV)
 bench-full: $(INSTALLED_DEV)
 	@scripts/install-system-packages
 	$(BIN)/python bench/bench.py --set full --markdown docs/benchmark.md --plot docs/images/benchmark.png
+
+# A class on the classroom network (scripts/class.py): the chat (PART, as for `make run`)
+# on every interface and the docs site beside it, with the addresses and QR codes to join.
+.PHONY: class
+CHAT_PORT ?= 5000
+DOCS_PORT ?= 8000
+
+class: $(INSTALLED_DEV)
+	@PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python scripts/class.py \
+		--part $(PART) --chat-port $(CHAT_PORT) --docs-port $(DOCS_PORT)
