@@ -25,18 +25,27 @@ $(INSTALLED_DEV): $(INSTALLED) requirements-dev.txt
 	touch $@
 
 # How a part runs: part 4's whole stack from Procfile.local (redis-server, the chat
-# processes and, from its step 3, nginx); a part with a Procfile the way the platform runs
-# it; the others with `python app.py`. honcho reads the Procfiles and stops everything on Ctrl+C.
+# processes and, from its step 3, nginx), whose address is printed once they all answer;
+# a part with a Procfile the way the platform runs it; the others with `python app.py`.
+# honcho reads the Procfiles and stops everything on Ctrl+C. Ctrl+C is how a learner stops
+# the chat, so it ends quietly: the trap runs once the server has stopped and exits 0, and
+# make prints no "*** [run] Interrupt".
 run: $(INSTALLED)
 	@cd $(PART) && export PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" && \
+	trap 'exit 0' INT && \
 	if [ -f Procfile.local ]; then \
 		for tool in redis-server nginx; do grep -q "$$tool " Procfile.local || continue; \
 			command -v $$tool >/dev/null || { \
 			echo "$(PART) needs $$tool. Install it: sudo apt-get install $$tool" \
 			     "(Debian, Ubuntu) or brew install $${tool%-server} (macOS)"; exit 1; }; done; \
-		echo "Starting $$(cut -d: -f1 Procfile.local | paste -sd, - | sed 's/,/, /g'):" \
-		     "open http://127.0.0.1:5000/ (Ctrl+C stops them all)"; \
-		honcho -f Procfile.local start; \
+		ports=$$(grep -o 'PORT=[0-9]*' Procfile.local | cut -d= -f2); \
+		if grep -q "nginx " Procfile.local; then open=5000; else open=$$ports; fi; \
+		echo "Starting $$(cut -d: -f1 Procfile.local | paste -sd, - | sed 's/,/, /g')" \
+		     "(Ctrl+C stops them all)..."; \
+		python "$(CURDIR)/scripts/wait_until_serving.py" $$ports $$open --then \
+			"Ready: open $$(printf 'http://127.0.0.1:%s/ and ' $$open | sed 's/ and $$//')" & \
+		waiting=$$!; trap 'kill $$waiting 2>/dev/null; exit 0' INT; \
+		honcho -f Procfile.local start; stopped=$$?; kill $$waiting 2>/dev/null; exit $$stopped; \
 	elif [ -f Procfile ]; then \
 		honcho start; \
 	else \

@@ -76,10 +76,13 @@ class ScaledChat:
         conf = (self.checkpoint / "nginx.conf").read_text()
         conf = conf.replace("listen 127.0.0.1:5000;",
                             f"listen 127.0.0.1:{port};")
-        backends = "".join(f"        server 127.0.0.1:{w.port};\n"
-                           for w in self.workers)
-        conf, count = re.subn(r"(        server 127\.0\.0\.1:\d+;\n)+",
-                              backends, conf)
+        # Each server line keeps its parameters (max_fails=0, say).
+        conf, count = re.subn(
+            r"(        server 127\.0\.0\.1:\d+(?P<options>[^;\n]*);\n)+",
+            lambda found: "".join(
+                f"        server 127.0.0.1:{w.port}{found['options']};\n"
+                for w in self.workers),
+            conf)
         assert count == 1, ("nginx.conf should list its chat processes in "
                             "one upstream block")
         if not sticky:

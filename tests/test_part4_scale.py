@@ -348,6 +348,33 @@ def test_killing_a_process_moves_its_users_to_another(own_stack, connect):
         f"{members}")
 
 
+@NGINX
+def test_nginx_uses_a_process_again_as_soon_as_it_answers(own_stack):
+    """As at `make run`'s start: nginx gets a request while no chat process
+    listens yet. Once they answer, so must nginx, at once: by default it
+    would leave every process that refused a connection out for 10 s."""
+    stack = own_stack
+    for worker in stack.workers:
+        worker.close()  # SIGTERM; the port is free once it has exited
+    refused = requests.get(stack.url, timeout=TIMEOUT)
+    assert refused.status_code == 502, (
+        "with no chat process listening nginx should answer 502: it "
+        f"answered {refused.status_code}")
+    stack.workers = [stack.start_worker(port=worker.port)
+                     for worker in stack.workers]
+    stack.wait_until_serving()
+    answers = [requests.get(stack.url, timeout=TIMEOUT) for _ in range(4)]
+    statuses = [answer.status_code for answer in answers]
+    assert statuses == [200] * 4, (
+        "nginx should pass requests to the chat processes as soon as they "
+        "answer (max_fails=0 on their server lines in nginx.conf): it "
+        f"answered {statuses}")
+    used = {answer.headers.get("X-Chat-Worker") for answer in answers}
+    assert len(used) == 2, (
+        "requests without a session cookie should go to both processes "
+        f"again, one after the other: they went to {used}")
+
+
 # The finished part 4: no message lost to a short drop.
 
 @HISTORY
