@@ -28,6 +28,10 @@ CHECKPOINTS = order.checkpoints(REPO)
 # The steps of part 2 a learner's copy can be checked at (--step N).
 PART2_STEPS = [c.step for c in CHECKPOINTS if c.part == 2]
 FINISHED_PART2 = max(PART2_STEPS)
+# The exercises (docs/lessons.yml), by id; each solution folder is its base
+# checkpoint plus the exercise, so it has reached what its base has.
+EXERCISES = {exercise.id: exercise for exercise in _load(
+    "lessons", REPO / "docs" / "hooks" / "lessons.py").load()[1]}
 
 _loaded = itertools.count()
 
@@ -40,10 +44,17 @@ def chat_checkpoints(custom=None):
     return [c.folder for c in CHECKPOINTS if c.part >= 2]
 
 
+def solution_folders():
+    """The exercises' solution folders that hold the chat (part 2 on)."""
+    return [REPO / e.folder for e in EXERCISES.values()
+            if reached(REPO / e.base).get(2)]
+
+
 def reached(folder, custom_step=None):
     """{part: step} of what `folder` contains. A learner's copy (a folder
     outside the repository) is part 2 at `custom_step`, or finished."""
-    checkpoint = order.find(REPO, folder)
+    bases = {REPO / e.folder: REPO / e.base for e in EXERCISES.values()}
+    checkpoint = order.find(REPO, bases.get(Path(folder), folder))
     if checkpoint is None:
         return {1: 1, 2: custom_step or FINISHED_PART2}
     return order.reached(REPO, checkpoint)

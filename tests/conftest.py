@@ -2,7 +2,10 @@
 `checkpoint` parameter that makes the chat tests (tests/chat/,
 tests/browser/) run once for every checkpoint that has reached the step
 each test is marked with."""
-from checkpoints import PART2_STEPS, chat_checkpoints, has_reached
+from pathlib import Path
+
+from checkpoints import (PART2_STEPS, chat_checkpoints, has_reached,
+                         solution_folders)
 from stack import uses_message_queue
 
 
@@ -23,12 +26,21 @@ def pytest_configure(config):
         "the behaviour this test checks")
 
 
+# The exercises' solutions (exercises/) must pass their base step's fast
+# chat tests, the ones on Flask's and Flask-SocketIO's test clients;
+# tests/exercises/ starts their real servers.
+EXERCISE_CHAT_TESTS = {"test_events.py", "test_pages.py"}
+
+
 def pytest_generate_tests(metafunc):
     if "checkpoint" not in metafunc.fixturenames:
         return
     config = metafunc.config
     custom_step = config.getoption("--step")
     folders = chat_checkpoints(config.getoption("--checkpoint"))
+    if (not config.getoption("--checkpoint")
+            and Path(metafunc.module.__file__).name in EXERCISE_CHAT_TESTS):
+        folders += solution_folders()
     marker = metafunc.definition.get_closest_marker("step")
     folders = [folder for folder in folders
                if has_reached(folder, marker, custom_step)]
@@ -42,8 +54,11 @@ def pytest_generate_tests(metafunc):
 
 
 def id_of(folder):
-    """part2_chat, or part2_chat/steps/1_pages as part2_chat-1_pages."""
+    """part2_chat, or part2_chat/steps/1_pages as part2_chat-1_pages, or
+    exercises/part2_typing as exercises-part2_typing."""
     parts = folder.parts
+    if parts[-2] == "exercises":
+        return f"exercises-{parts[-1]}"
     if len(parts) >= 3 and parts[-2] == "steps":
         return f"{parts[-3]}-{parts[-1]}"
     return folder.name

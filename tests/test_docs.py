@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from checkpoints import REPO, order
+from checkpoints import EXERCISES, REPO, order
 from servers import Server, free_port
 
 DOCS = REPO / "docs"
@@ -314,6 +314,21 @@ def typed_lines(checkpoint):
     return found
 
 
+def solution_lines(exercise):
+    """[(path, line number, line)] of every non-blank line of the files an
+    exercise's solution adds or changes (its page shows those files)."""
+    folder, base = REPO / exercise.folder, REPO / exercise.base
+    found = []
+    for relative in order.hand_written_files(folder):
+        lines = order.shown_lines(folder / relative)
+        if (lines is None or relative.name.upper() == "README.MD"
+                or lines == order.shown_lines(base / relative)):
+            continue
+        found += [(folder / relative, number, line.strip())
+                  for number, line in enumerate(lines, 1) if line.strip()]
+    return found
+
+
 def test_every_line_a_learner_types_is_on_a_page(site):
     """Every line of every checkpoint is in a code block on some page (the What changed page
     does not count): `<!-- step-code: part2_chat/steps/1_pages -->` shows a whole step."""
@@ -324,6 +339,10 @@ def test_every_line_a_learner_types_is_on_a_page(site):
                  if line not in shown]
         if lines:
             missing[checkpoint.name] = lines
+    for exercise in EXERCISES.values():  # their solutions' changed files
+        lines = [entry for entry in solution_lines(exercise) if entry[2] not in shown]
+        if lines:
+            missing[exercise.folder] = lines
     if missing:
         every = [entry for lines in missing.values() for entry in lines]
         pytest.fail(

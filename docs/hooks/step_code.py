@@ -21,6 +21,11 @@ nginx, ini, toml, text for a Procfile and the like):
   if any, are listed in a folded note ("Delete from app.py");
 - an unchanged file is shown whole but folded (`??? note "<path> (unchanged)"`).
 
+An exercise's solution (a folder under exercises/, docs/lessons.yml) is shown the same way
+against the checkpoint it starts from, which must be named:
+`<!-- step-code: exercises/part2_typing from part2_chat/steps/5_bad_input -->`. Only its
+new and changed files are shown; a note says the others are the checkpoint's.
+
 A note names the files that are gone and the vendored files (*.min.js, *.map, LICENSE
 files) to copy, which are not shown. Left out altogether: README.md files (a part's prose,
 which its page includes), __pycache__, hidden folders, files git ignores, a part folder's
@@ -31,6 +36,7 @@ import importlib.util
 import posixpath
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 PLACEHOLDER = re.compile(
@@ -40,6 +46,7 @@ LANGUAGES = {".py": "python", ".js": "javascript", ".css": "css", ".toml": "toml
              ".ini": "ini", ".cfg": "ini", ".json": "json", ".yml": "yaml", ".yaml": "yaml",
              ".sh": "bash", ".md": "markdown", ".html": "html"}
 NAMED_LANGUAGES = {"nginx.conf": "nginx"}
+EXERCISES = "exercises"  # the folder of the exercises' solutions
 
 
 def _load_checkpoints():
@@ -61,6 +68,20 @@ order = _load_checkpoints()
 
 class StepCodeError(Exception):
     """A placeholder names no checkpoint."""
+
+
+@dataclass(frozen=True)
+class Solution:
+    """An exercise's solution folder: shown like a checkpoint, but not one."""
+    folder: Path
+    name: str
+
+
+def solution(root, folder):
+    """The Solution in `folder` (below `root`), or None if it is not one."""
+    if Path(folder).parts[0] == EXERCISES and (root / folder).is_dir():
+        return Solution(root / folder, Path(folder).as_posix())
+    return None
 
 
 def language(relative):
@@ -161,6 +182,9 @@ def render(root, folder, since=None, what_changed_link=None):
     the checkpoint's anchor is added."""
     root = Path(root)
     checkpoint = order.find(root, root / folder)
+    exercise = checkpoint is None and since and solution(root, folder)
+    if exercise:
+        checkpoint = exercise
     if checkpoint is None:
         raise StepCodeError(f"step-code: {folder} is not a checkpoint folder; the "
                             f"checkpoints are: {', '.join(c.name for c in order.checkpoints(root))}")
@@ -187,6 +211,8 @@ def render(root, folder, since=None, what_changed_link=None):
         if old_lines is None:
             parts.append(f"`{relative.as_posix()}` is a new file:\n\n"
                          + code_block(relative, lines))
+        elif old_lines == lines and exercise:
+            continue
         elif old_lines == lines:
             parts.append(f'??? note "{relative.as_posix()} (unchanged)"\n\n'
                          + indent(code_block(relative, lines), "    "))
@@ -207,6 +233,9 @@ def render(root, folder, since=None, what_changed_link=None):
                      + f" from `{checkpoint.name}/` in the repository: "
                      + ("it is" if len(copied) == 1 else "they are")
                      + " copied in from elsewhere, not typed, so not shown here.\n")
+    if exercise:
+        parts.append(f"The other files are those of `{before.name}/`, "
+                     "unchanged.\n")
     return "\n".join(parts)
 
 

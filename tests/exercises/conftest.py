@@ -1,0 +1,137 @@
+"""Fixtures for the exercises' tests. tests/exercises/test_<name>.py checks one
+exercise of docs/lessons.yml and says which one: `EXERCISE = "typing"`.
+
+Its tests run against the exercise's solution folder (exercises/part2_typing/),
+or, with --checkpoint, against a learner's answer:
+
+    .venv/bin/python -m pytest tests/exercises/test_typing.py --checkpoint ~/my-chat
+
+The fixtures are those of the chat tests (tests/chat/conftest.py) under other
+names: `checkpoint` would make tests/conftest.py run them on every checkpoint.
+"""
+import uuid
+from pathlib import Path
+
+import pytest
+
+from chat.expect import LearnerClient, ask, connect, describe
+from chat_user import ChatUser
+from checkpoints import EXERCISES, REPO, load_app_module
+from stack import start_checkpoint
+
+SECRET_KEY = "exercise-test-secret-key"
+# The rate limit at its defaults, whatever the shell says (the benchmark
+# raises it through these).
+SERVER_ENV = {"SECRET_KEY": SECRET_KEY, "CHAT_MESSAGES_PER_SECOND": None,
+              "CHAT_MESSAGE_BURST": None}
+
+
+@pytest.fixture(scope="module")
+def solution(request):
+    """The folder under test: the learner's (--checkpoint), else the
+    exercise's solution."""
+    custom = request.config.getoption("--checkpoint")
+    if custom:
+        return Path(custom).expanduser().resolve()
+    return REPO / EXERCISES[request.module.EXERCISE].folder
+
+
+def import_app(folder):
+    """`folder`/app.py, freshly imported, with the test client that turns
+    a crash into a sentence."""
+    try:
+        module = load_app_module(folder)
+    except Exception as error:
+        raise AssertionError(f"importing {folder / 'app.py'} failed with "
+                             f"{type(error).__name__}: {error}") from error
+    assert hasattr(module, "app"), (
+        f"{folder / 'app.py'} should create `app = Flask(__name__)`")
+    module.app.config["TESTING"] = True
+    module.app.test_client_class = LearnerClient
+    return module
+
+
+@pytest.fixture
+def app_module(solution, monkeypatch):
+    """The solution's app.py, freshly imported: its app, socketio and
+    state."""
+    for name, value in SERVER_ENV.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    monkeypatch.syspath_prepend(str(solution))
+    return import_app(solution)
+
+
+@pytest.fixture
+def client(app_module):
+    return app_module.app.test_client()
+
+
+@pytest.fixture
+def room():
+    """A room name no other test uses."""
+    return f"room-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def login(app_module):
+    """login(username, room) opens /chat and connects a Socket.IO test
+    client with its cookies, then joins the room (unless join=False)."""
+    clients = []
+
+    def login(username, room, join=True):
+        http = app_module.app.test_client()
+        page = http.get("/chat", query_string={"username": username,
+                                               "room": room})
+        assert page.status_code == 200, (
+            f"/chat with username {username!r} and room {room!r} should "
+            f"open the chat page: it answered {page.status_code}")
+        sio = connect(app_module, http)
+        assert sio.is_connected(), (
+            f"{username}'s Socket.IO connection was refused after /chat")
+        clients.append(sio)
+        if join:
+            answer = ask(sio, "join_room", {"username": username,
+                                            "room": room})
+            assert isinstance(answer, dict) and answer.get("ok") is True, (
+                f"join_room from {username} should be accepted: it "
+                f"answered {describe(answer)}")
+        return sio
+
+    yield login
+    for sio in clients:
+        if sio.is_connected():
+            sio.disconnect()
+
+
+@pytest.fixture(scope="module")
+def server(solution):
+    """The solution's real server, started as its step's page says."""
+    server = start_checkpoint(solution, env=SERVER_ENV)
+    try:
+        yield server.wait_until_serving()
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def chat_user(server):
+    """chat_user(username, room) is a real Socket.IO client of the real
+    server, joined to the room (unless join=False)."""
+    users = []
+
+    def chat_user(username, room, join=True, url=None):
+        user = ChatUser(url or server.url, username, room)
+        users.append(user)
+        if join:
+            answer = user.join()
+            assert isinstance(answer, dict) and answer.get("ok") is True, (
+                f"join_room from {username} should be accepted: it "
+                f"answered {describe(answer)}")
+        return user
+
+    yield chat_user
+    for user in users:
+        user.close()
