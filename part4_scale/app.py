@@ -311,6 +311,61 @@ def limits():
             "max_message_length": MAX_MESSAGE_LENGTH}
 
 
+# --8<-- [start:security_headers]
+# The session cookie is never readable by JavaScript (HttpOnly), and is
+# not sent along when another site posts to this one (SameSite).
+app.config.update(SESSION_COOKIE_HTTPONLY=True,
+                  SESSION_COOKIE_SAMESITE="Lax")
+# --8<-- [start:https_only]
+# On the platform (it sets DYNO) the router serves the chat over HTTPS:
+# nothing goes over plain http there, the cookie included (Secure). On
+# your own computer http://127.0.0.1 keeps working.
+HTTPS_ONLY = "DYNO" in os.environ
+app.config["SESSION_COOKIE_SECURE"] = HTTPS_ONLY
+# --8<-- [end:https_only]
+
+# What our pages may load and do: only files from this server, so no
+# inline script or style (an injected one never runs); Socket.IO to this
+# server only ('self' covers its ws:// too); no plugins, no <base> tag,
+# forms sent to this server only, and no other site may frame a page.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; connect-src 'self'; "
+                           "object-src 'none'; base-uri 'none'; "
+                           "form-action 'self'; frame-ancestors 'none'")
+
+
+# --8<-- [start:redirect_to_https]
+@app.before_request
+def redirect_to_https():
+    """On the platform, send a visit that came as http:// to https://.
+    ProxyFix has put the router's X-Forwarded-Proto in request.scheme;
+    301 says "moved for good", so browsers remember it."""
+    if HTTPS_ONLY and request.scheme == "http":
+        return redirect(request.url.replace("http://", "https://", 1), 301)
+# --8<-- [end:redirect_to_https]
+
+
+@app.after_request
+def add_security_headers(response):
+    """Every page and file of this app says what the browser must refuse."""
+    headers = response.headers
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    # frame-ancestors, for browsers too old to know it: no clickjacking.
+    headers["X-Frame-Options"] = "DENY"
+    # A file is what its Content-Type says: never "sniffed" as a script.
+    headers["X-Content-Type-Options"] = "nosniff"
+    # The chat page's address holds the name and the room: other sites
+    # never see it in the Referer header.
+    headers["Referrer-Policy"] = "same-origin"
+    # --8<-- [start:hsts]
+    if HTTPS_ONLY and request.is_secure:
+        # HSTS: for a year this browser goes to https:// here by itself,
+        # even for a typed http:// address. (It counts over HTTPS only.)
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    # --8<-- [end:hsts]
+    return response
+# --8<-- [end:security_headers]
+
+
 # --8<-- [start:home]
 # NO:1
 # The start page: a form that asks for a username and a room.

@@ -101,7 +101,8 @@ class Server:
 
     def answers(self):
         try:
-            requests.get(self.url + "/", timeout=1)
+            # Any answer will do: on the platform (DYNO) it is a redirect to https.
+            requests.get(self.url + "/", timeout=1, allow_redirects=False)
             return True
         # A timeout too: gunicorn's master listens before its worker has booted, so a
         # request can wait longer than a second and the server is still on its way.

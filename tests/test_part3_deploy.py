@@ -20,6 +20,9 @@ from servers import Server, listening_addresses, procfile_command
 PART3 = REPO / "part3_deploy"
 PLATFORM_STOP_TIMEOUT = 30  # seconds the platform waits after SIGTERM before SIGKILL
 PLATFORM_ENV = {"DYNO": "web.1", "SECRET_KEY": "a-config-var"}
+# What the platform's router adds to each request it passes on to the dyno, over plain
+# http: the browser used https. Without it the app redirects to https (DYNO is set).
+ROUTER = {"X-Forwarded-Proto": "https"}
 
 
 def readme_worker_line(worker):
@@ -47,8 +50,17 @@ def platform_server(command, platform_bin, env=PLATFORM_ENV):
     return Server(command, cwd=PART3, bin_dir=platform_bin, env={**env, "HOST": None})
 
 
+def behind_the_router(url, username, room):
+    """A ChatUser whose requests arrive as the router passes them on."""
+    http = requests.Session()
+    http.headers.update(ROUTER)
+    page = http.get(f"{url}/chat", params={"username": username, "room": room}, timeout=5)
+    assert page.status_code == 200, f"/chat behind the router answered {page.status_code}"
+    return ChatUser(url, username, room, http=http)
+
+
 def two_users_chat(url, room):
-    alice, bob = ChatUser(url, "alice", room), ChatUser(url, "bob", room)
+    alice, bob = behind_the_router(url, "alice", room), behind_the_router(url, "bob", room)
     assert alice.join()["ok"] and bob.join()["ok"]
     assert alice.send("hello from alice") == {"ok": True}
     bob.wait_for("receive_message", username="alice", message="hello from alice")
@@ -72,9 +84,10 @@ def test_the_procfile_command_serves_the_chat_as_on_the_platform(platform_bin, w
         assert f"Socket.IO is running in {worker} mode" in log
         # On the platform gunicorn listens on $PORT on every interface, for the router.
         assert listening_addresses(server.port) == {"0.0.0.0"}
-        assert "Join the chat" in requests.get(server.url + "/", timeout=5).text
+        assert "Join the chat" in requests.get(server.url + "/", headers=ROUTER,
+                                               timeout=5).text
         chat_page = requests.get(server.url + "/chat", params={"username": "a", "room": "r"},
-                                 timeout=5)
+                                 headers=ROUTER, timeout=5)
         assert chat_page.status_code == 200
         users = two_users_chat(server.url, f"deploy-{worker}")
         # SIGTERM with the chat still open, as on a restart: done well inside the limit.

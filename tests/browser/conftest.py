@@ -41,6 +41,10 @@ UPGRADE_PACKET = "5"  # what Engine.IO's client sends when it switches to the We
 EVENT_PACKET = re.compile(r"42\d*(\[.*)", re.DOTALL)
 PACKET_SEPARATOR = "\x1e"  # between the packets of one HTTP long-polling request
 TIMEOUT_MS = 5000  # for every click, fill and expect(), unless a test says otherwise
+# Every page reports what its Content-Security-Policy blocked (step 5 on), naming the
+# directive, on the console, where the Visitor collects it: the chat must need no exception.
+REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (e) =>
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`));"""
 ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS")
                  or Path(tempfile.gettempdir()) / "chat-browser-artifacts")
 
@@ -153,7 +157,9 @@ class Visitor:
         self.step = step
         self.blocked = []  # URLs of other hosts the page tried to reach
         self.page_errors = []  # uncaught JavaScript exceptions
+        self.csp_violations = []  # what the page's Content-Security-Policy blocked
         self.context = browser.new_context()
+        self.context.add_init_script(REPORT_CSP_VIOLATIONS)
         self.context.set_default_timeout(TIMEOUT_MS)
         # Anything whose address does not start with <scheme>://127.0.0.1:<port>/ is refused.
         # A regular expression is matched inside Playwright, so the server's own requests
@@ -163,12 +169,17 @@ class Visitor:
         self.context.route_web_socket(elsewhere, self._refuse_web_socket)
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        self.page.on("console", self._watch_console)
         self.web_sockets = []
         self.upgraded = False  # whether Socket.IO has moved to a WebSocket yet
         self.sent_events = []  # the names of the Socket.IO events the page sent
         self.page.on("websocket", self._watch_web_socket)
         self.page.on("request", self._watch_polling)
         self.closed = False
+
+    def _watch_console(self, message):
+        if message.text.startswith("CSP violation:"):
+            self.csp_violations.append(message.text)
 
     def _refuse(self, route):
         self.blocked.append(route.request.url)
@@ -208,6 +219,7 @@ class Visitor:
                 problems = "".join(
                     f"; {what}: {found}" for what, found in (
                         ("it threw", self.page_errors),
+                        ("its Content-Security-Policy refused", self.csp_violations),
                         ("it asked for other hosts, which were refused", self.blocked))
                     if found)
                 raise AssertionError(f"{self.name}'s page did not send {event} within "
@@ -334,6 +346,10 @@ def visitor(browser, part2_step, request):
             for person in visitors:
                 assert person.blocked == [], f"{person.name}'s page reached other hosts"
                 assert person.page_errors == [], f"{person.name}'s page threw"
+                assert person.csp_violations == [], (
+                    f"{person.name}'s page broke its Content-Security-Policy "
+                    f"({'; '.join(person.csp_violations)}): move inline scripts, styles "
+                    "and on...= handlers into static files")
     finally:
         for person in visitors:
             person.close()
