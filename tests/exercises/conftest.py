@@ -9,14 +9,19 @@ or, with --checkpoint, against a learner's answer:
 The fixtures are those of the chat tests (tests/chat/conftest.py) under other
 names: `checkpoint` would make tests/conftest.py run them on every checkpoint.
 """
+import os
+import re
+import shutil
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from chat.expect import LearnerClient, ask, connect, describe
 from chat_user import ChatUser
 from checkpoints import EXERCISES, REPO, load_app_module
+from servers import require_programs
 from stack import start_checkpoint
 
 SECRET_KEY = "exercise-test-secret-key"
@@ -135,3 +140,39 @@ def chat_user(server):
     yield chat_user
     for user in users:
         user.close()
+
+
+# The exercises whose behaviour is on the page check it in Chromium, as
+# tests/browser/ does: Debian's, kept off the network.
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    executable = os.environ.get("CHROMIUM")
+    if not executable:
+        require_programs("chromium")  # skips, or fails in CI
+        executable = shutil.which("chromium")
+    return {**browser_type_launch_args, "executable_path": executable,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu",
+                     "--disable-background-networking", "--no-first-run"]}
+
+
+@pytest.fixture
+def chat_page(browser, server):
+    """chat_page(username, room, **context options) opens the chat page in
+    a browser context of its own (its own cookies, time zone, locale) that
+    can reach nothing but the server."""
+    contexts = []
+
+    def chat_page(username, room, **options):
+        context = browser.new_context(**options)
+        contexts.append(context)
+        context.set_default_timeout(5000)
+        elsewhere = re.compile(
+            rf"^(?![a-z]+://{re.escape(urlsplit(server.url).netloc)}/)")
+        context.route(elsewhere, lambda route: route.abort())
+        page = context.new_page()
+        page.goto(f"{server.url}/chat?username={username}&room={room}")
+        return page
+
+    yield chat_page
+    for context in contexts:
+        context.close()

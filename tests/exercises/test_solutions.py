@@ -9,9 +9,7 @@ from checkpoints import EXERCISES, REPO, order
 
 MAX_LINE_LENGTH = 79
 MAX_CHANGED_LINES = 130  # as for a step (tests/test_steps.py)
-# An exercise adds lines and changes a few; a base line missing from the
-# solution beyond these is most likely a change to the base that the
-# solution was not given (copy the base again and redo the exercise).
+# The lines of its base an exercise may change (it deletes none).
 MAX_REPLACED_LINES = 8
 
 
@@ -41,18 +39,25 @@ def test_the_solution_has_every_file_of_its_base(exercise):
 
 
 def test_the_solution_keeps_its_base_up_to_date(exercise):
+    """An exercise adds lines and changes a few, but deletes none: a line of
+    the base that the solution lacks, with nothing in its place, is a change
+    to the base that the solution has not followed."""
     solution, base = REPO / exercise.folder, REPO / exercise.base
-    gone = {}
+    lost, replaced = {}, 0
     for relative in order.hand_written_files(base):
-        new = set(line.strip() for line in lines(solution / relative))
-        lost = [line.strip() for line in lines(base / relative)
-                if line.strip() and line.strip() not in new]
-        if lost:
-            gone[relative.as_posix()] = lost
-    count = sum(len(lost) for lost in gone.values())
-    assert count <= MAX_REPLACED_LINES, (
-        f"{exercise.folder} lacks {count} lines of {exercise.base} ({gone}): "
-        "has the base changed since? Copy it again and redo the exercise")
+        old, new = lines(base / relative), lines(solution / relative)
+        matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+        for tag, start, end, _, _ in matcher.get_opcodes():
+            changed = [line.strip() for line in old[start:end] if line.strip()]
+            if tag == "delete" and changed:
+                lost.setdefault(relative.as_posix(), []).extend(changed)
+            elif tag == "replace":
+                replaced += len(changed)
+    assert not lost and replaced <= MAX_REPLACED_LINES, (
+        f"{exercise.folder} lacks lines of {exercise.base}: "
+        + (f"{lost}" if lost else f"it replaces {replaced} of them")
+        + ". Has the base changed since the solution was made? Copy the "
+        "base again and redo the exercise on it")
 
 
 def test_the_exercise_is_one_small_lesson(exercise):
