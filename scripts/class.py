@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from html import escape
 from pathlib import Path
 
@@ -176,9 +177,12 @@ def missing_programs(folder):
 
 
 def answers(port):
+    """Whether the server on `port` serves its start page (part 4's nginx
+    answers 502 until the chat processes behind it do)."""
     try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/",
+                                    timeout=2) as response:
+            return response.status == 200
     except OSError:
         return False
 
