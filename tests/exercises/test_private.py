@@ -1,0 +1,114 @@
+"""Exercise "Private messages" (docs/exercises-part2.md): `send_private`
+sends a message to one member of the sender's room, and back to the sender,
+as `receive_private`; anybody who is not in the room is refused."""
+from playwright.sync_api import expect
+
+from chat.expect import (OK, ask, expect_answer, expect_events,
+                         expect_refused, received)
+from exercise_checks import two_people_chat
+
+EXERCISE = "private"
+
+
+def private(sio, room, to, text, username="alice"):
+    return ask(sio, "send_private", {"username": username, "room": room,
+                                     "to": to, "message": text})
+
+
+def test_a_private_message_reaches_one_member_and_its_sender(login, room):
+    alice, bob = login("alice", room), login("bob", room)
+    carol = login("carol", room)
+    for sio in (alice, bob, carol):
+        sio.get_received()
+    expect_answer(private(alice, room, "bob", "psst"), OK, "send_private",
+                  "Add a handler for send_private that answers "
+                  "{'ok': True}.")
+    wanted = [("receive_private", {"username": "alice", "to": "bob",
+                                   "room": room, "message": "psst"})]
+    expect_events(received(bob, who="bob"), wanted,
+                  "bob should receive alice's private message as "
+                  "receive_private")
+    expect_events(received(alice, who="alice"), wanted,
+                  "alice's own page should get her private message back")
+    expect_events(received(carol, who="carol"), [],
+                  "carol, in the same room, must not see it")
+
+
+def test_every_page_of_the_recipient_gets_it(login, room):
+    alice, bob = login("alice", room), login("bob", room)
+    bob_again = login("bob", room)  # a second tab
+    expect_answer(private(alice, room, "bob", "both tabs"), OK,
+                  "send_private")
+    for sio in (bob, bob_again):
+        assert received(sio, "receive_private", who="bob"), (
+            "each of bob's pages in the room should get the message")
+
+
+def test_nobody_outside_the_room_can_be_reached(login, room):
+    alice = login("alice", room)
+    dave = login("dave", room + "-other")
+    dave.get_received()
+    expect_refused(private(alice, room, "dave", "hello?"), "send_private",
+                   "to dave, who is in another room", contains="dave")
+    expect_refused(private(alice, room, "nobody", "hello?"), "send_private",
+                   "to a name nobody has", contains="nobody")
+    expect_events(received(dave, who="dave"), [],
+                  "dave, in another room, should receive nothing")
+
+
+def test_a_private_message_comes_from_the_session(login, room):
+    alice, bob = login("alice", room), login("bob", room)
+    login("carol", room)
+    bob.get_received()
+    expect_refused(private(alice, room, "bob", "hi", username="carol"),
+                   "send_private", "from alice claiming to be carol",
+                   contains="cannot speak for someone else")
+    expect_events(received(bob, who="bob"), [],
+                  "a refused private message should reach nobody")
+
+
+def test_bad_private_messages_are_refused(login, room):
+    alice = login("alice", room)
+    login("bob", room)
+    expect_refused(private(alice, room, "alice", "me?"), "send_private",
+                   "to alice herself")
+    expect_refused(private(alice, room, "bob", "x" * 1001), "send_private",
+                   "of 1001 characters", contains="1000")
+    expect_refused(ask(alice, "send_private", {"username": "alice"}),
+                   "send_private", "without room, to and message",
+                   starts_with="The payload is missing")
+
+
+def test_sending_before_joining_is_refused(login, room):
+    alice = login("alice", room, join=False)
+    login("bob", room)
+    expect_refused(private(alice, room, "bob", "hi"), "send_private",
+                   "before join_room")
+
+
+def test_two_people_still_chat(chat_user, room):
+    two_people_chat(chat_user, room)
+
+
+def test_the_page_sends_and_shows_a_private_message(
+        chat_page, chat_user, room):
+    bob, carol = chat_user("bob", room), chat_user("carol", room)
+    page = chat_page("alice", room)
+    bob.wait_for("join_room_announcement", username="alice")
+    to = page.get_by_label("Private to")
+    expect(to, "alice's chat page should have a field labelled 'Private "
+           "to' for the name of the one person a message is for"
+           ).to_be_editable()
+    to.fill("bob")
+    page.locator("#message_input").fill("just for you")
+    page.locator("#message_input").press("Enter")
+    bob.wait_for("receive_private", username="alice",
+                 message="just for you")
+    expect(page.locator("#messages li").last,
+           "alice's page should show her private message, naming bob"
+           ).to_contain_text("just for you")
+    expect(page.locator("#messages li").last).to_contain_text("bob")
+    expect_answer(carol.send("marker"), OK, "send_message from carol")
+    seen = carol.wait_for("receive_message", message="marker")
+    assert not [event for event, _ in seen if event == "receive_private"], (
+        "carol should not receive alice's private message to bob")
