@@ -40,13 +40,21 @@ def require_programs(*names):
 
 
 def listening_addresses(port):
-    """The IPv4 addresses a process listens on at `port`, read from /proc/net/tcp."""
+    """The addresses ("0.0.0.0", "::", ...) a process listens on at `port`, read from
+    /proc/net/tcp and, where the machine has IPv6, /proc/net/tcp6."""
     addresses = set()
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        local, state = line.split()[1], line.split()[3]
-        host, hex_port = local.split(":")
-        if state == "0A" and int(hex_port, 16) == port:  # 0A is LISTEN
-            addresses.add(socket.inet_ntoa(bytes.fromhex(host)[::-1]))
+    for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
+        path = Path("/proc/net") / table
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            host, hex_port = local.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:  # 0A is LISTEN
+                # Each 32-bit word of the address is printed little-endian.
+                raw = bytes.fromhex(host)
+                raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+                addresses.add(socket.inet_ntop(family, raw))
     return addresses
 
 

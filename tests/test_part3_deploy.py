@@ -82,8 +82,9 @@ def test_the_procfile_command_serves_the_chat_as_on_the_platform(platform_bin, w
         log = server.log()
         assert f"Using worker: {worker}" in log
         assert f"Socket.IO is running in {worker} mode" in log
-        # On the platform gunicorn listens on $PORT on every interface, for the router.
-        assert listening_addresses(server.port) == {"0.0.0.0"}
+        # On the platform gunicorn listens on $PORT on every interface, for the router:
+        # "::" alone where it takes IPv4 too, "0.0.0.0" alone where there is no IPv6.
+        assert listening_addresses(server.port) in ({"::"}, {"::", "0.0.0.0"}, {"0.0.0.0"})
         assert "Join the chat" in requests.get(server.url + "/", headers=ROUTER,
                                                timeout=5).text
         chat_page = requests.get(server.url + "/chat", params={"username": "a", "room": "r"},
