@@ -1,0 +1,278 @@
+"""What the pages say about other software, shown on the pinned versions.
+
+Each test is named after a statement in the docs and says where it is
+made. When an upgrade changes one of these behaviours, the test fails and
+the page has to change with it.
+"""
+import base64
+import os
+import runpy
+import shlex
+import socket
+import ssl
+import subprocess
+import sys
+import time
+
+import pytest
+import redis
+import requests
+from flask import Flask
+from flask_socketio import SocketIO, emit, join_room
+
+from chat_user import ChatUser
+from checkpoints import REPO
+from servers import Server, free_port, procfile_command
+
+PART2 = REPO / "part2_chat"
+PART3 = REPO / "part3_deploy"
+PYTHON = shlex.quote(sys.executable)
+TIMEOUT = 15
+
+
+# --- emit and rooms: background.md#rooms, part2-2-joining.md (NO:4) ------------
+@pytest.fixture
+def rooms():
+    """A tiny Flask-SocketIO app with ann in room "a" and bob in room "b",
+    and handlers that emit to an empty room in the two ways the pages
+    compare. Returns (ann, bob), two Flask-SocketIO test clients."""
+    app = Flask(__name__)
+    socketio = SocketIO(app)
+
+    @socketio.on("join")
+    def on_join(room):
+        join_room(room)
+
+    @socketio.on("emit_empty_room")
+    def on_emit_empty_room(include_self):
+        emit("heard", "emit", to="", include_self=include_self)
+
+    @socketio.on("socketio_emit_empty_room")
+    def on_socketio_emit_empty_room():
+        socketio.emit("heard", "socketio.emit", to="")
+
+    ann, bob = socketio.test_client(app), socketio.test_client(app)
+    ann.emit("join", "a")
+    bob.emit("join", "b")
+    yield ann, bob
+    ann.disconnect()
+    bob.disconnect()
+
+
+def heard(client):
+    return [event["args"][0] for event in client.get_received()
+            if event["name"] == "heard"]
+
+
+def test_emit_in_a_handler_with_an_empty_room_reaches_only_the_sender(rooms):
+    ann, bob = rooms
+    ann.emit("emit_empty_room", True)
+    assert heard(ann) == ["emit"], (
+        "emit(..., to='') inside a handler should come back to its sender")
+    assert heard(bob) == [], (
+        "emit(..., to='') inside a handler reached a client in another room: "
+        "the pages say an empty `to` falls back to the sender alone")
+
+
+def test_emit_with_an_empty_room_and_include_self_false_reaches_nobody(rooms):
+    ann, bob = rooms
+    ann.emit("emit_empty_room", False)
+    assert heard(ann) == [] and heard(bob) == [], (
+        "emit(..., to='', include_self=False) inside a handler should reach "
+        "nobody: the room becomes the sender's id, and the sender is skipped")
+
+
+def test_socketio_emit_with_an_empty_room_reaches_every_client(rooms):
+    ann, bob = rooms
+    ann.emit("socketio_emit_empty_room")
+    assert heard(ann) == ["socketio.emit"] and heard(bob) == ["socketio.emit"], (
+        "socketio.emit(..., to='') should reach every client in every room, "
+        "which is the original tutorial's empty-room broadcast")
+
+
+# --- which server runs the chat: background.md, troubleshooting.md --------------
+def test_flask_run_serves_the_chat_in_threading_mode_over_websocket(tmp_path):
+    # The real chat under `flask run`, through a two-line module that also
+    # says which async mode Flask-SocketIO chose.
+    (tmp_path / "chat_under_flask_run.py").write_text(
+        f"import sys; sys.path.insert(0, {str(PART2)!r})\n"
+        "from app import app, socketio; print('mode:', socketio.async_mode)\n")
+    port = free_port()
+    server = Server(f"{PYTHON} -m flask --app chat_under_flask_run run "
+                    f"--port {port}", cwd=tmp_path, port=port,
+                    env={"SECRET_KEY": "a-test-key", "FLASK_DEBUG": None})
+    users = []
+    try:
+        server.wait_until_serving()
+        assert "mode: threading" in server.log(), (
+            "under `flask run` Flask-SocketIO should pick threading mode "
+            f"(Flask sets FLASK_RUN_FROM_CLI); the server printed:\n"
+            f"{server.log()}")
+        users = [ChatUser(server.url, name, "r", transport="websocket")
+                 for name in ("ann", "bob")]
+        for user in users:
+            assert user.join()["ok"]
+            assert user.sio.transport() == "websocket"
+        assert users[0].send("over a WebSocket") == {"ok": True}
+        users[1].wait_for("receive_message", message="over a WebSocket")
+    finally:
+        # The server first: a client that closes its WebSocket to Werkzeug's
+        # server waits seconds for the server's side of the close.
+        server.close()
+        for user in users:
+            user.close()
+
+
+def websocket_handshake(url):
+    """The status of a WebSocket upgrade request for a new Engine.IO session."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    return requests.get(
+        f"{url}/socket.io/?EIO=4&transport=websocket", timeout=5,
+        headers={"Connection": "Upgrade", "Upgrade": "websocket",
+                 "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": key},
+    ).status_code
+
+
+def test_app_run_of_an_eventlet_mode_app_answers_websocket_with_500():
+    code = "import os, app; app.app.run(port=int(os.environ['PORT']))"
+    server = Server(f"{PYTHON} -c {shlex.quote(code)}", cwd=PART2,
+                    env={"SECRET_KEY": "a-test-key", "FLASK_DEBUG": None})
+    try:
+        server.wait_until_serving()
+        status = websocket_handshake(server.url)
+        assert status == 500, (
+            "app.run() of the chat (eventlet mode on Werkzeug's server) "
+            f"should answer a WebSocket upgrade with 500; it answered {status}")
+        # Werkzeug logs the traceback just after the status line.
+        error = "RuntimeError: You need to use the eventlet server"
+        deadline = time.monotonic() + 5
+        while error not in server.log() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert error in server.log(), (
+            f"the log does not say why:\n{server.log()}")
+    finally:
+        server.close()
+
+
+def test_socketio_run_in_threading_mode_refuses_without_a_terminal():
+    code = ("from flask import Flask; from flask_socketio import SocketIO; "
+            "app = Flask(__name__); "
+            "SocketIO(app, async_mode='threading').run(app, port=0)")
+    try:
+        result = subprocess.run([sys.executable, "-c", code],
+                                stdin=subprocess.DEVNULL, capture_output=True,
+                                text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail("socketio.run() in threading mode started serving with "
+                    "no terminal; the troubleshooting page says it refuses")
+    assert ("The Werkzeug web server is not designed to run in production"
+            in result.stderr), result.stderr
+
+
+# --- gunicorn.conf.py on the platform: part3_deploy/README.md -------------------
+def ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+needs_ipv6 = pytest.mark.skipif(not ipv6_loopback(),
+                                reason="this machine has no IPv6 loopback")
+
+
+def answers_on(host, port):
+    """Whether an HTTP request to host:port gets any answer."""
+    try:
+        requests.get(f"http://{host}:{port}/", timeout=5,
+                     allow_redirects=False)
+        return True
+    except requests.ConnectionError:
+        return False
+
+
+@needs_ipv6
+def test_on_the_platform_gunicorn_answers_over_ipv4_and_ipv6():
+    server = Server(procfile_command(PART3), cwd=PART3,
+                    env={"DYNO": "web.1", "SECRET_KEY": "a-config-var",
+                         "HOST": None})
+    try:
+        server.wait_until_serving()
+        for host in ("127.0.0.1", "[::1]"):
+            assert answers_on(host, server.port), (
+                f"gunicorn on the platform (DYNO set, no HOST) does not answer "
+                f"on {host}; the router may come over IPv4 or IPv6. It "
+                f"printed:\n{server.log()}")
+    finally:
+        server.close()
+
+
+class FakeProbe(socket.socket):
+    """An IPv6 socket that reports the given IPV6_V6ONLY default."""
+    v6_only = 0
+
+    def getsockopt(self, level, option, *args):
+        if (level, option) == (socket.IPPROTO_IPV6, socket.IPV6_V6ONLY):
+            return self.v6_only
+        return super().getsockopt(level, option, *args)
+
+
+@needs_ipv6
+@pytest.mark.parametrize("v6_only", [0, 1], ids=["dual-stack", "v6-only"])
+def test_the_platform_bind_takes_ipv4_and_ipv6_on_either_kind_of_system(
+        monkeypatch, v6_only):
+    """Linux (and macOS) default to dual-stack "[::]" sockets; a system set to
+    v6-only (net.ipv6.bindv6only=1) needs a second, IPv4 socket. gunicorn
+    does not set IPV6_V6ONLY, so its sockets follow the system's default,
+    which is what `v6_only` plays here."""
+    conf = runpy.run_path(str(PART3 / "gunicorn.conf.py"))
+    with monkeypatch.context() as patch:
+        patch.setattr(FakeProbe, "v6_only", v6_only)
+        patch.setattr(socket, "socket", FakeProbe)
+        hosts = conf["every_interface"]()
+    port, listeners = free_port(), []
+    try:
+        for host in hosts:
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            listener = socket.socket(family)
+            listeners.append(listener)
+            if family == socket.AF_INET6:
+                listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY,
+                                    v6_only)
+            listener.bind((host.strip("[]"), port))
+            listener.listen()
+        system = "v6-only" if v6_only else "dual-stack"
+        for family, address in ((socket.AF_INET, "127.0.0.1"),
+                                (socket.AF_INET6, "::1")):
+            with socket.socket(family) as client:
+                client.settimeout(5)
+                assert client.connect_ex((address, port)) == 0, (
+                    f"binding {hosts} on a {system} system does not take "
+                    f"connections on {address}")
+    finally:
+        for listener in listeners:
+            listener.close()
+
+
+def test_without_ipv6_the_platform_bind_is_ipv4(monkeypatch):
+    conf = runpy.run_path(str(PART3 / "gunicorn.conf.py"))
+
+    def no_ipv6(*args, **kwargs):
+        raise OSError(97, "Address family not supported by protocol")
+
+    monkeypatch.setattr(socket, "socket", no_ipv6)
+    assert conf["every_interface"]() == ["0.0.0.0"]
+
+
+# --- Redis over TLS: part4_scale/README.md ------------------------------------------
+def test_redis_py_reads_ssl_cert_reqs_none_from_the_url():
+    """The app and Flask-SocketIO's message queue both build their client
+    with redis.Redis.from_url(REDIS_URL); nothing here connects."""
+    pool = redis.ConnectionPool.from_url(
+        "rediss://user:secret@redis.example:6380/0?ssl_cert_reqs=none")
+    connection = pool.connection_class(**pool.connection_kwargs)
+    assert connection.cert_reqs == ssl.CERT_NONE, (
+        "redis-py should turn ?ssl_cert_reqs=none in a rediss:// URL into "
+        "ssl.CERT_NONE, as part 4's README says")
