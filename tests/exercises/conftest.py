@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from chat.expect import LearnerClient, ask, connect, describe
+from chat.expect import ask, connect, describe
 from chat_user import ChatUser
-from checkpoints import EXERCISES, REPO, load_app_module
+from checkpoints import EXERCISES, REPO
+from exercise_checks import import_app
 from servers import require_programs
 from stack import start_checkpoint
 
@@ -39,21 +40,6 @@ def solution(request):
     if custom:
         return Path(custom).expanduser().resolve()
     return REPO / EXERCISES[request.module.EXERCISE].folder
-
-
-def import_app(folder):
-    """`folder`/app.py, freshly imported, with the test client that turns
-    a crash into a sentence."""
-    try:
-        module = load_app_module(folder)
-    except Exception as error:
-        raise AssertionError(f"importing {folder / 'app.py'} failed with "
-                             f"{type(error).__name__}: {error}") from error
-    assert hasattr(module, "app"), (
-        f"{folder / 'app.py'} should create `app = Flask(__name__)`")
-    module.app.config["TESTING"] = True
-    module.app.test_client_class = LearnerClient
-    return module
 
 
 @pytest.fixture

@@ -1,0 +1,432 @@
+"""Part 3: the chat of part 2, ready to run on a Heroku-style platform.
+
+The NO:1 ... NO:11 comments follow one visit from the start page to a
+message that everybody in the room sees; the browser's steps are in
+templates/ and static/chat.js. On the platform, gunicorn runs this file
+as the Procfile says (see README.md).
+"""
+import logging
+import os
+import secrets
+import sys
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from flask import (Flask, flash, redirect, render_template, request,
+                   session, url_for)
+from flask_socketio import (ConnectionRefusedError, SocketIO, disconnect,
+                            emit, join_room, leave_room)
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+MAX_USERNAME_LENGTH = 32
+MAX_ROOM_LENGTH = 64
+# The biggest packet we accept. A 1,000-character message is at most about
+# 6 KB once JSON-escaped, so anything much larger is refused unread.
+MAX_PACKET_BYTES = 16 * 1024
+# Each connection may send MESSAGE_BURST messages at once, then
+# MESSAGES_PER_SECOND. The benchmark (bench/) raises both through the
+# environment; a classroom needs no change.
+MESSAGES_PER_SECOND = float(os.environ.get("CHAT_MESSAGES_PER_SECOND", "5"))
+MESSAGE_BURST = int(os.environ.get("CHAT_MESSAGE_BURST", "10"))
+
+
+def limit_from_environment(name, default, highest):
+    """The whole number in the config var `name`, from 1 to `highest`, or
+    `default` if it is not set. A bad value stops the app at once, with a
+    line that says what is wrong, instead of a traceback or a surprise."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    value = int(text) if text.isdecimal() else 0
+    if not 1 <= value <= highest:
+        print(f"{name} must be a whole number from 1 to {highest}, not "
+              f"{text!r}. Unset it for the default, {default}.",
+              file=sys.stderr, flush=True)
+        sys.exit(3)  # as for SECRET_KEY: gunicorn stops, it does not retry
+    return value
+
+
+# At most 2,000: at about 6 bytes a character once JSON-escaped (above),
+# such a message still fits in MAX_PACKET_BYTES.
+MAX_MESSAGE_LENGTH = limit_from_environment("CHAT_MAX_MESSAGE_LENGTH",
+                                            1000, 2000)
+
+logging.basicConfig(level=logging.INFO,
+                    format="%(asctime)s %(levelname)s %(message)s")
+log = logging.getLogger("chat")
+
+
+def secret_key_from_environment():
+    """The key that signs session cookies: SECRET_KEY, or random."""
+    key = os.environ.get("SECRET_KEY")
+    if not key and "DYNO" in os.environ:
+        # On the platform a random key would sign everybody out at every
+        # restart, and every dyno would have a different one: refuse to
+        # start instead. Exit status 3 tells gunicorn that the worker
+        # cannot boot, so it stops instead of retrying.
+        print("SECRET_KEY is not set. Set it once with: heroku config:set "
+              "SECRET_KEY=$(python -c "
+              "'import secrets; print(secrets.token_hex())')",
+              file=sys.stderr, flush=True)
+        sys.exit(3)
+    if not key:
+        log.warning("SECRET_KEY is not set: using a random key, so "
+                    "everybody has to sign in again after a restart.")
+        key = secrets.token_hex(32)
+    return key
+
+
+def async_mode():
+    """gevent when gunicorn's gevent worker runs us; otherwise
+    Flask-SocketIO's choice, which is eventlet because it is installed."""
+    if "gevent" in sys.modules:
+        from gevent import monkey
+        if monkey.is_module_patched("socket"):
+            return "gevent"
+    return None
+
+
+app = Flask(__name__)
+app.config["SECRET_KEY"] = secret_key_from_environment()
+# No cors_allowed_origins: Socket.IO then only accepts pages served by
+# this server.
+socketio = SocketIO(app, max_http_buffer_size=MAX_PACKET_BYTES,
+                    async_mode=async_mode())
+# The platform's router ends HTTPS and passes the request on over HTTP,
+# saying so in X-Forwarded-For and X-Forwarded-Proto. Trust one such
+# proxy, so that Flask builds https:// URLs and Socket.IO's same-origin
+# check compares against the address the browser used.
+app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+log.info("Socket.IO is running in %s mode", socketio.async_mode)
+
+
+class ChatError(Exception):
+    """A request we refuse, with a reason written for its sender."""
+
+
+# --8<-- [start:rate_limiter]
+class RateLimiter:
+    """A token bucket: `burst` messages at once, then `rate` a second."""
+
+    def __init__(self, rate, burst):
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.updated = time.monotonic()
+
+    def allow(self):
+        now = time.monotonic()
+        refill = (now - self.updated) * self.rate
+        self.tokens = min(self.burst, self.tokens + refill)
+        self.updated = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+# --8<-- [end:rate_limiter]
+
+
+@dataclass
+class Member:
+    """Somebody who joined a room, over one Socket.IO connection."""
+
+    username: str
+    room: str
+    page_id: str
+    limiter: RateLimiter
+
+
+# Who is in which room, by Socket.IO connection id (request.sid). The
+# server is the source of truth: events are checked against this, never
+# against what a client claims.
+members = {}
+
+
+def clean_text(value, name, max_length):
+    """Trim `value` and check it is usable text, or raise ChatError."""
+    if not isinstance(value, str):
+        raise ChatError(f"The {name} must be text.")
+    value = value.strip()
+    if not value:
+        raise ChatError(f"Please enter a {name}.")
+    if len(value) > max_length:
+        raise ChatError(
+            f"The {name} can be at most {max_length} characters long.")
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ChatError(f"The {name} cannot contain control characters.")
+    return value
+
+
+def read_fields(data, *names):
+    """The text fields `names` of an event's payload, or ChatError."""
+    if not isinstance(data, dict):
+        raise ChatError(f"Send an object with the keys {', '.join(names)}.")
+    missing = [name for name in names if name not in data]
+    if missing:
+        raise ChatError(f"The payload is missing {', '.join(missing)}.")
+    for name in names:
+        if not isinstance(data[name], str):
+            raise ChatError(f"The {name} must be text.")
+    return [data[name] for name in names]
+
+
+def check_identity(claimed_username, claimed_room, username, room):
+    """Refuse a payload that claims another name or room."""
+    if claimed_username != username:
+        raise ChatError(f"You are chatting as {username}; "
+                        "you cannot speak for someone else.")
+    if claimed_room != room:
+        raise ChatError(f"You are in room {room}; go back to the "
+                        "start page to change rooms.")
+
+
+def members_of(room):
+    return sorted(member.username for member in members.values()
+                  if member.room == room)
+
+
+@app.context_processor
+def limits():
+    """Let the templates show the limits the server enforces."""
+    return {"max_username_length": MAX_USERNAME_LENGTH,
+            "max_room_length": MAX_ROOM_LENGTH,
+            "max_message_length": MAX_MESSAGE_LENGTH}
+
+
+# --8<-- [start:security_headers]
+# The session cookie is never readable by JavaScript (HttpOnly), and is
+# not sent along when another site posts to this one (SameSite).
+app.config.update(SESSION_COOKIE_HTTPONLY=True,
+                  SESSION_COOKIE_SAMESITE="Lax")
+# --8<-- [start:https_only]
+# On the platform (it sets DYNO) the router serves the chat over HTTPS:
+# nothing goes over plain http there, the cookie included (Secure). On
+# your own computer http://127.0.0.1 keeps working.
+HTTPS_ONLY = "DYNO" in os.environ
+app.config["SESSION_COOKIE_SECURE"] = HTTPS_ONLY
+# --8<-- [end:https_only]
+
+# What our pages may load and do: only files from this server, so no
+# inline script or style (an injected one never runs); Socket.IO to this
+# server only ('self' covers its ws:// too); no plugins, no <base> tag,
+# forms sent to this server only, and no other site may frame a page.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; connect-src 'self'; "
+                           "object-src 'none'; base-uri 'none'; "
+                           "form-action 'self'; frame-ancestors 'none'")
+
+
+# --8<-- [start:redirect_to_https]
+@app.before_request
+def redirect_to_https():
+    """On the platform, send a visit that came as http:// to https://.
+    ProxyFix has put the router's X-Forwarded-Proto in request.scheme;
+    301 says "moved for good", so browsers remember it."""
+    if HTTPS_ONLY and request.scheme == "http":
+        return redirect(request.url.replace("http://", "https://", 1), 301)
+# --8<-- [end:redirect_to_https]
+
+
+@app.after_request
+def add_security_headers(response):
+    """Every page and file of this app says what the browser must refuse."""
+    headers = response.headers
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    # frame-ancestors, for browsers too old to know it: no clickjacking.
+    headers["X-Frame-Options"] = "DENY"
+    # A file is what its Content-Type says: never "sniffed" as a script.
+    headers["X-Content-Type-Options"] = "nosniff"
+    # The chat page's address holds the name and the room: other sites
+    # never see it in the Referer header.
+    headers["Referrer-Policy"] = "same-origin"
+    # --8<-- [start:hsts]
+    if HTTPS_ONLY and request.is_secure:
+        # HSTS: for a year this browser goes to https:// here by itself,
+        # even for a typed http:// address. (It counts over HTTPS only.)
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    # --8<-- [end:hsts]
+    return response
+# --8<-- [end:security_headers]
+
+
+# --8<-- [start:home]
+# NO:1
+# The start page: a form that asks for a username and a room.
+@app.route("/")
+def home():
+    return render_template("index.html")
+# --8<-- [end:home]
+
+
+# --8<-- [start:chat]
+# NO:2
+# The form arrives here. Valid values go into the signed session cookie:
+# from now on the server reads the name and the room from there, so a
+# client cannot pick another name later.
+@app.route("/chat")
+def chat():
+    try:
+        username = clean_text(request.args.get("username", ""),
+                              "username", MAX_USERNAME_LENGTH)
+        room = clean_text(request.args.get("room", ""),
+                          "room", MAX_ROOM_LENGTH)
+    except ChatError as error:
+        flash(str(error))
+        return redirect(url_for("home"))
+    session["username"] = username
+    session["room"] = room
+    # page_id tells this page's reconnections apart from another tab of
+    # the same person.
+    return render_template("chat.html", username=username, room=room,
+                           page_id=secrets.token_urlsafe(16))
+# --8<-- [end:chat]
+
+
+# --8<-- [start:on_connect]
+@socketio.on("connect")
+def on_connect(auth=None):
+    # Only pages opened through /chat get in: a connection without a
+    # usable name and room in its session is turned away at the door.
+    try:
+        clean_text(session.get("username"), "username", MAX_USERNAME_LENGTH)
+        clean_text(session.get("room"), "room", MAX_ROOM_LENGTH)
+    except ChatError:
+        raise ConnectionRefusedError(
+            "Choose a username and a room on the start page first.") from None
+# --8<-- [end:on_connect]
+
+
+# --8<-- [start:join_room]
+# NO:4
+# The page asks to join its room. The name and room come from the
+# session; the payload only has to agree with them.
+@socketio.on("join_room")
+def on_join_room(data=None, *_):
+    username, room = session["username"], session["room"]
+    check_identity(*read_fields(data, "username", "room"), username, room)
+    if request.sid not in members:  # joining twice changes nothing
+        add_member(username, room, data.get("page_id"))
+    return {"ok": True, "members": members_of(room)}
+
+
+def add_member(username, room, page_id):
+    """Put this connection into `room` and announce it, unless it
+    replaces a dead connection of the same page."""
+    join_room(room)
+    ghost = find_ghost(page_id, username, room)
+    if ghost:
+        # This page reconnected before the server noticed its old
+        # connection had died: take over quietly, so the room sees no
+        # leave and no second join.
+        members[request.sid] = members.pop(ghost)
+        disconnect(ghost)
+        return
+    limiter = RateLimiter(MESSAGES_PER_SECOND, MESSAGE_BURST)
+    members[request.sid] = Member(username, room, page_id, limiter)
+    log.info("%s joined room %s", username, room)
+    # Everybody else in the room hears about the newcomer (NO:5).
+    emit("join_room_announcement", {"username": username, "room": room},
+         to=room, include_self=False)
+# --8<-- [end:join_room]
+
+
+# --8<-- [start:find_ghost]
+def find_ghost(page_id, username, room):
+    """The id of an older connection from the same page, if any."""
+    if not isinstance(page_id, str) or not page_id:
+        return None
+    for sid, member in members.items():
+        if (member.page_id, member.username, member.room) == (
+                page_id, username, room):
+            return sid
+    return None
+# --8<-- [end:find_ghost]
+
+
+# --8<-- [start:send_message]
+# NO:7
+# A message arrives. It goes to the sender's own room and nowhere else.
+@socketio.on("send_message")
+def on_send_message(data=None, *_):
+    member = members.get(request.sid)
+    if member is None:
+        raise ChatError("Join a room before sending messages.")
+    claimed_username, claimed_room, message = read_fields(
+        data, "username", "room", "message")
+    check_identity(claimed_username, claimed_room,
+                   member.username, member.room)
+    message = clean_text(message, "message", MAX_MESSAGE_LENGTH)
+    if not member.limiter.allow():
+        raise ChatError("You are sending messages too quickly. "
+                        "Wait a moment and try again.")
+    # The whole room, the sender included, receives it (NO:8).
+    emit("receive_message", {"username": member.username,
+                             "room": member.room, "message": message},
+         to=member.room)
+    return {"ok": True}
+# --8<-- [end:send_message]
+
+
+# --8<-- [start:leave_room]
+# NO:10
+# The page says goodbye (the Leave button). Closing the tab or losing the
+# network ends up in on_disconnect below, which announces it the same way.
+@socketio.on("leave_room")
+def on_leave_room(data=None, *_):
+    member = members.get(request.sid)
+    if member is None:
+        return {"ok": True}  # not in a room: there is nothing to leave
+    check_identity(*read_fields(data, "username", "room"),
+                   member.username, member.room)
+    del members[request.sid]
+    leave_room(member.room)
+    announce_leave(member)
+    return {"ok": True}
+
+
+@socketio.on("disconnect")
+def on_disconnect(reason=None):
+    member = members.pop(request.sid, None)
+    if member:
+        announce_leave(member)
+
+
+def announce_leave(member):
+    log.info("%s left room %s", member.username, member.room)
+    # The others in the room hear that this person left (NO:11).
+    emit("leave_room_announcement",
+         {"username": member.username, "room": member.room},
+         to=member.room)
+# --8<-- [end:leave_room]
+
+
+# --8<-- [start:on_error]
+@socketio.on_error_default
+def on_error(error):
+    """Turn an exception in any event handler into an answer."""
+    event = request.event["message"]
+    if isinstance(error, ChatError):
+        log.info("Refused %s from %s: %s", event, request.sid, error)
+        return {"ok": False, "error": str(error)}
+    log.exception("Unexpected error while handling %s", event)
+    return {"ok": False,
+            "error": "Something went wrong on the server. Please try again."}
+# --8<-- [end:on_error]
+
+
+# --8<-- [start:main]
+if __name__ == "__main__":
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    if host != "127.0.0.1":
+        log.warning("Listening on %s: anyone who can reach this computer "
+                    "can join the chat.", host)
+    print(f"Chat running on http://{host}:{port}/ (press Ctrl+C to stop)",
+          flush=True)
+    # socketio.run() uses eventlet because it is installed: one process
+    # holds many open WebSocket connections. Debug mode only when
+    # FLASK_DEBUG=1: the debugger lets whoever sees an error page run
+    # Python code on this computer.
+    socketio.run(app, host=host, port=port,
+                 debug=os.environ.get("FLASK_DEBUG") == "1")
+# --8<-- [end:main]
