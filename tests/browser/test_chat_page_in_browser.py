@@ -1,5 +1,6 @@
 """The chat page (templates/chat.html and static/chat.js) in Chromium, several people at once."""
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -10,9 +11,30 @@ TRICKY_MESSAGE = r"""O'Brien & "Co" <b>x</b> \ back\slash"""
 TRICKY_NAME = r"""O'Brien & "Co" <b>x</b> \ b\s"""  # the same, within the 32-character limit
 SCRIPT_MESSAGE = """<img src=x onerror="window.__xss=1">"""
 SCRIPT_NAME = "<img src=x onerror=__xss=1>"
-# Socket.IO waits up to 5 s between attempts, and part 4's nginx gives up on a chat
-# process for 10 s after one failed attempt to reach it.
+# Socket.IO waits up to 5 s between attempts (part 4's nginx tries a chat process again
+# at once: max_fails=0).
 RECONNECT_TIMEOUT_MS = 30_000
+TIMEOUT_S = 5  # for the icon, which the browser fetches after the page
+
+
+@pytest.mark.step(2)
+def test_a_visit_asks_for_nothing_the_server_lacks(visitor, server, room):
+    """From step 2 the pages name their icon (static/favicon.svg, in templates/base.html),
+    so the browser does not ask for /favicon.ico and get 404 on every visit."""
+    alice = visitor("alice")
+    answers = []
+    alice.page.on("response", lambda answer: answers.append(answer))
+    alice.join("alice", room)
+    deadline = time.monotonic() + TIMEOUT_S
+    while not any(a.url.endswith("/static/favicon.svg") for a in answers):
+        assert time.monotonic() < deadline, (
+            "the browser should fetch the pages' icon, named in templates/base.html by "
+            "<link rel=\"icon\" href=\"{{ url_for('static', filename='favicon.svg') }}\">")
+        alice.page.wait_for_timeout(50)
+    missing = [f"{a.status} {a.url}" for a in answers if a.status >= 400]
+    assert missing == [], f"a visit should ask for nothing that fails: {missing}"
+    assert "/favicon.ico" not in server.log(), (
+        "the browser asked for /favicon.ico: the pages should name their icon")
 
 
 @pytest.mark.step(2)
