@@ -599,7 +599,9 @@ def main(argv=None):
         reporting.plot(report, args.plot)
     if args.markdown:
         reporting.write_page(report, args.markdown, args.plot)
-    print(f"Done in {elapsed:.0f} s.", flush=True)
+    written = [str(path) for path in (args.json, args.markdown, args.plot) if path]
+    print(f"Done in {elapsed:.0f} s."
+          + (f" Written: {', '.join(written)}." if written else ""), flush=True)
     return report
 
 

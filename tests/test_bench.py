@@ -2,9 +2,13 @@
 them sending 10 messages. Checks that the report has its fields and nothing was lost;
 no timing is asserted, because other work on the machine changes the figures."""
 import json
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -40,3 +44,22 @@ def test_tiny_benchmark_reports_every_field_and_loses_nothing(tmp_path):
     page = (tmp_path / "bench.md").read_text()
     assert "| server | joined | delivered / expected | latency p50 |" in page
     assert "![" in page and (tmp_path / "bench.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+@pytest.mark.parametrize("target", ["bench", "bench-full"])
+def test_make_bench_writes_only_into_the_ignored_results_folder(target):
+    """Measuring a laptop leaves `git status` clean: only `make bench-docs` writes the
+    tracked docs/benchmark.md and docs/images/benchmark.png."""
+    dry_run = subprocess.run(["make", "-n", "-o", ".venv/.installed-dev", target],
+                             cwd=REPO, capture_output=True, text=True, timeout=30)
+    written = re.findall(r"--(?:json|markdown|plot) (\S+)", dry_run.stdout)
+    assert written, f"make {target} should write its results:\n{dry_run.stdout}"
+    assert all(path.startswith("bench/results/") for path in written), (
+        f"make {target} should write only into bench/results/: it writes {written}")
+    ignored = subprocess.run(["git", "check-ignore", *written], cwd=REPO,
+                             capture_output=True, text=True)
+    if ignored.returncode == 128:
+        pytest.skip(f"not a git checkout: {ignored.stderr}")
+    assert sorted(ignored.stdout.split()) == sorted(written), (
+        f".gitignore should list bench/results/: git ignores only {ignored.stdout.split()}")
