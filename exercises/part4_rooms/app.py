@@ -1,0 +1,589 @@
+"""Part 4: the chat of part 3 in several processes, joined by Redis.
+
+Each process runs the same handlers. Flask-SocketIO relays every emit
+through Redis, so a message sent on one process reaches the room's
+members on all of them. Redis also keeps who is in each room, and each
+room's recent messages with their ids.
+
+The NO:1 ... NO:11 comments follow one visit from the start page to a
+message that everybody in the room sees; the browser's steps are in
+templates/ and static/chat.js. On the platform, gunicorn runs this file
+as the Procfile says (see README.md).
+"""
+# --8<-- [start:monkey_patch]
+if __name__ == "__main__":
+    # `python app.py` runs on eventlet, whose green threads must replace
+    # the standard library's blocking sockets before anything (the Redis
+    # client included) imports them. gunicorn's workers do this by
+    # themselves.
+    import eventlet
+    eventlet.monkey_patch()
+# --8<-- [end:monkey_patch]
+
+import json
+import logging
+import os
+import secrets
+import sys
+import time
+import unicodedata
+from dataclasses import dataclass
+
+import redis
+from flask import (Flask, flash, redirect, render_template, request,
+                   session, url_for)
+from flask_socketio import (ConnectionRefusedError, SocketIO, disconnect,
+                            emit, join_room, leave_room)
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+MAX_USERNAME_LENGTH = 32
+MAX_ROOM_LENGTH = 64
+MAX_MESSAGE_LENGTH = 1000
+# The biggest packet we accept. A 1,000-character message is at most about
+# 6 KB once JSON-escaped, so anything much larger is refused unread.
+MAX_PACKET_BYTES = 16 * 1024
+# Each connection may send MESSAGE_BURST messages at once, then
+# MESSAGES_PER_SECOND. The benchmark (bench/) raises both through the
+# environment; a classroom needs no change.
+MESSAGES_PER_SECOND = float(os.environ.get("CHAT_MESSAGES_PER_SECOND", "5"))
+MESSAGE_BURST = int(os.environ.get("CHAT_MESSAGE_BURST", "10"))
+# Where Redis listens. The platform's Redis add-on sets REDIS_URL.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Every process says "alive" in Redis every second, and who is in a room
+# is believed only for live processes: a killed one cannot say goodbye.
+HEARTBEAT_SECONDS = 1
+WORKER_ID = secrets.token_hex(4)  # this process, in Redis and in its log
+HISTORY_LENGTH = 100  # messages kept per room, for pages that reconnect
+HISTORY_SECONDS = 24 * 3600  # a room's history vanishes after a quiet day
+LISTED_ROOMS = 20  # the start page lists at most the 20 busiest rooms
+
+logging.basicConfig(level=logging.INFO,
+                    format="%(asctime)s %(levelname)s %(message)s")
+log = logging.getLogger("chat")
+
+
+def secret_key_from_environment():
+    """The key that signs session cookies: SECRET_KEY, or random."""
+    key = os.environ.get("SECRET_KEY")
+    if not key and "DYNO" in os.environ:
+        # On the platform a random key would sign everybody out at every
+        # restart, and every dyno would have a different one: refuse to
+        # start instead. Exit status 3 tells gunicorn that the worker
+        # cannot boot, so it stops instead of retrying.
+        print("SECRET_KEY is not set. Set it once with: heroku config:set "
+              "SECRET_KEY=$(python -c "
+              "'import secrets; print(secrets.token_hex())')",
+              file=sys.stderr, flush=True)
+        sys.exit(3)
+    if not key:
+        log.warning("SECRET_KEY is not set: using a random key, so "
+                    "everybody has to sign in again after a restart.")
+        key = secrets.token_hex(32)
+    return key
+
+
+def async_mode():
+    """gevent when gunicorn's gevent worker runs us; otherwise
+    Flask-SocketIO's choice, which is eventlet because it is installed."""
+    if "gevent" in sys.modules:
+        from gevent import monkey
+        if monkey.is_module_patched("socket"):
+            return "gevent"
+    return None
+
+
+app = Flask(__name__)
+app.config["SECRET_KEY"] = secret_key_from_environment()
+# No cors_allowed_origins: Socket.IO then only accepts pages served by
+# this server.
+# --8<-- [start:message_queue]
+# message_queue: every emit goes through Redis, so every process delivers
+# it to the members of the room that it holds.
+socketio = SocketIO(app, max_http_buffer_size=MAX_PACKET_BYTES,
+                    async_mode=async_mode(), message_queue=REDIS_URL)
+# --8<-- [end:message_queue]
+# --8<-- [start:store]
+# A Redis client of our own, for what the processes share: who is in
+# which room, and what was said there lately.
+store = redis.Redis.from_url(REDIS_URL, decode_responses=True,
+                             socket_timeout=2, socket_connect_timeout=2)
+# --8<-- [end:store]
+# The platform's router ends HTTPS and passes the request on over HTTP,
+# saying so in X-Forwarded-For and X-Forwarded-Proto. Trust one such
+# proxy, so that Flask builds https:// URLs and Socket.IO's same-origin
+# check compares against the address the browser used.
+app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+log.info("Socket.IO is running in %s mode; this is process %s",
+         socketio.async_mode, WORKER_ID)
+
+
+class ChatError(Exception):
+    """A request we refuse, with a reason written for its sender."""
+
+
+class RateLimiter:
+    """A token bucket: `burst` messages at once, then `rate` a second."""
+
+    def __init__(self, rate, burst):
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.updated = time.monotonic()
+
+    def allow(self):
+        now = time.monotonic()
+        refill = (now - self.updated) * self.rate
+        self.tokens = min(self.burst, self.tokens + refill)
+        self.updated = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+@dataclass
+class Member:
+    """Somebody who joined a room, over one Socket.IO connection."""
+
+    username: str
+    room: str
+    page_id: str
+    limiter: RateLimiter
+
+
+# Who is in which room, by Socket.IO connection id (request.sid). The
+# server is the source of truth: events are checked against this, never
+# against what a client claims. Each process knows only the connections
+# it accepted; who is in a room, on every process, is kept in Redis.
+members = {}
+
+
+def clean_text(value, name, max_length):
+    """Trim `value` and check it is usable text, or raise ChatError."""
+    if not isinstance(value, str):
+        raise ChatError(f"The {name} must be text.")
+    value = value.strip()
+    if not value:
+        raise ChatError(f"Please enter a {name}.")
+    if len(value) > max_length:
+        raise ChatError(
+            f"The {name} can be at most {max_length} characters long.")
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ChatError(f"The {name} cannot contain control characters.")
+    return value
+
+
+def read_fields(data, *names):
+    """The text fields `names` of an event's payload, or ChatError."""
+    if not isinstance(data, dict):
+        raise ChatError(f"Send an object with the keys {', '.join(names)}.")
+    missing = [name for name in names if name not in data]
+    if missing:
+        raise ChatError(f"The payload is missing {', '.join(missing)}.")
+    for name in names:
+        if not isinstance(data[name], str):
+            raise ChatError(f"The {name} must be text.")
+    return [data[name] for name in names]
+
+
+def check_identity(claimed_username, claimed_room, username, room):
+    """Refuse a payload that claims another name or room."""
+    if claimed_username != username:
+        raise ChatError(f"You are chatting as {username}; "
+                        "you cannot speak for someone else.")
+    if claimed_room != room:
+        raise ChatError(f"You are in room {room}; go back to the "
+                        "start page to change rooms.")
+
+
+# --8<-- [start:presence]
+def room_key(room, what):
+    return f"chat:room:{room}:{what}"
+
+
+# Who is in a room: one Redis hash per room. A page's entry is keyed by
+# its page_id, so a page that comes back on another process (its own was
+# stopped or killed) replaces its old entry instead of appearing twice;
+# the entry says which process holds the page.
+def presence_field(sid, member):
+    return member.page_id or f"{WORKER_ID}:{sid}"
+
+
+def mark_present(sid, member):
+    entry = {"username": member.username, "worker": WORKER_ID, "sid": sid}
+    store.hset(room_key(member.room, "present"),
+               presence_field(sid, member), json.dumps(entry))
+
+
+def mark_absent(sid, member):
+    key, field = room_key(member.room, "present"), presence_field(sid, member)
+    entry = store.hget(key, field)
+    # Unless a newer connection of the same page has taken the entry over.
+    if entry and json.loads(entry)["sid"] == sid:
+        store.hdel(key, field)
+
+
+def present_entries(room):
+    """The room's entries whose process is alive; the others are removed."""
+    key = room_key(room, "present")
+    entries = {field: json.loads(entry)
+               for field, entry in store.hgetall(key).items()}
+    workers = {entry["worker"] for entry in entries.values()} - {WORKER_ID}
+    alive = {WORKER_ID} | {worker for worker in workers
+                           if store.exists(f"chat:worker:{worker}")}
+    gone = [field for field, entry in entries.items()
+            if entry["worker"] not in alive]
+    if gone:
+        store.hdel(key, *gone)
+    return {field: entry for field, entry in entries.items()
+            if field not in gone}
+
+
+def members_of(room):
+    """Everybody in `room`, on every process that is still alive."""
+    return sorted(entry["username"]
+                  for entry in present_entries(room).values())
+
+
+# The rooms with somebody in them, for the start page. Redis deletes a
+# room's presence hash with its last entry, so those hashes are the list,
+# shared by every process. SCAN walks the keys a few at a time, without
+# holding Redis up as KEYS would.
+def active_rooms():
+    """[(room, how many are in it)] of the busiest rooms, on every live
+    process."""
+    rooms = []
+    for key in set(store.scan_iter(match=room_key("*", "present"))):
+        room = key.removeprefix("chat:room:").removesuffix(":present")
+        count = len(present_entries(room))  # drops dead processes' pages
+        if count:
+            rooms.append((room, count))
+    rooms.sort(key=lambda entry: (-entry[1], entry[0]))
+    return rooms[:LISTED_ROOMS]
+
+
+def was_present(page_id, username, room):
+    """Was this page in the room, on a process that has stopped since (a
+    restart, a kill)?"""
+    entry = present_entries(room).get(page_id) if page_id else None
+    return entry is not None and entry["username"] == username
+
+
+def keep_saying_alive():
+    """Background task: refresh this process's heartbeat key in Redis."""
+    while True:
+        try:
+            store.set(f"chat:worker:{WORKER_ID}", "alive",
+                      ex=3 * HEARTBEAT_SECONDS)
+        except redis.RedisError as error:
+            log.warning("Cannot reach Redis: %s", error)
+        socketio.sleep(HEARTBEAT_SECONDS)
+# --8<-- [end:presence]
+
+
+# --8<-- [start:history]
+def remember(message):
+    """Give `message` the room's next id and keep it in the room's recent
+    history."""
+    room = message["room"]
+    message["id"] = store.incr(room_key(room, "last_id"))
+    with store.pipeline() as pipe:  # MULTI ... EXEC: all or nothing
+        pipe.rpush(room_key(room, "history"), json.dumps(message))
+        pipe.ltrim(room_key(room, "history"), -HISTORY_LENGTH, -1)
+        pipe.expire(room_key(room, "history"), HISTORY_SECONDS)
+        pipe.expire(room_key(room, "last_id"), HISTORY_SECONDS)
+        pipe.execute()
+    return message
+
+
+def newest_id(room):
+    return int(store.get(room_key(room, "last_id")) or 0)
+
+
+def send_missed_messages(room, last_id):
+    """Send this connection the room's messages newer than `last_id` (the
+    newest one its page has seen), oldest first."""
+    if last_id is None:
+        return
+    if last_id > newest_id(room):
+        last_id = 0  # the room started again (Redis was emptied): all new
+    for text in store.lrange(room_key(room, "history"), 0, -1):
+        message = json.loads(text)
+        if message["id"] > last_id:
+            emit("receive_message", message)
+
+
+def read_last_id(data):
+    last_id = data.get("last_id")
+    if last_id is not None and (type(last_id) is not int or last_id < 0):
+        raise ChatError("The last_id must be a whole number, 0 or more.")
+    return last_id
+# --8<-- [end:history]
+
+
+@app.context_processor
+def limits():
+    """Let the templates show the limits the server enforces."""
+    return {"max_username_length": MAX_USERNAME_LENGTH,
+            "max_room_length": MAX_ROOM_LENGTH,
+            "max_message_length": MAX_MESSAGE_LENGTH}
+
+
+# --8<-- [start:security_headers]
+# The session cookie is never readable by JavaScript (HttpOnly), and is
+# not sent along when another site posts to this one (SameSite).
+app.config.update(SESSION_COOKIE_HTTPONLY=True,
+                  SESSION_COOKIE_SAMESITE="Lax")
+# --8<-- [start:https_only]
+# On the platform (it sets DYNO) the router serves the chat over HTTPS:
+# nothing goes over plain http there, the cookie included (Secure). On
+# your own computer http://127.0.0.1 keeps working.
+HTTPS_ONLY = "DYNO" in os.environ
+app.config["SESSION_COOKIE_SECURE"] = HTTPS_ONLY
+# --8<-- [end:https_only]
+
+# What our pages may load and do: only files from this server, so no
+# inline script or style (an injected one never runs); Socket.IO to this
+# server only ('self' covers its ws:// too); no plugins, no <base> tag,
+# forms sent to this server only, and no other site may frame a page.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; connect-src 'self'; "
+                           "object-src 'none'; base-uri 'none'; "
+                           "form-action 'self'; frame-ancestors 'none'")
+
+
+# --8<-- [start:redirect_to_https]
+@app.before_request
+def redirect_to_https():
+    """On the platform, send a visit that came as http:// to https://.
+    ProxyFix has put the router's X-Forwarded-Proto in request.scheme;
+    301 says "moved for good", so browsers remember it."""
+    if HTTPS_ONLY and request.scheme == "http":
+        return redirect(request.url.replace("http://", "https://", 1), 301)
+# --8<-- [end:redirect_to_https]
+
+
+@app.after_request
+def add_security_headers(response):
+    """Every page and file of this app says what the browser must refuse."""
+    headers = response.headers
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    # frame-ancestors, for browsers too old to know it: no clickjacking.
+    headers["X-Frame-Options"] = "DENY"
+    # A file is what its Content-Type says: never "sniffed" as a script.
+    headers["X-Content-Type-Options"] = "nosniff"
+    # The chat page's address holds the name and the room: other sites
+    # never see it in the Referer header.
+    headers["Referrer-Policy"] = "same-origin"
+    # --8<-- [start:hsts]
+    if HTTPS_ONLY and request.is_secure:
+        # HSTS: for a year this browser goes to https:// here by itself,
+        # even for a typed http:// address. (It counts over HTTPS only.)
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    # --8<-- [end:hsts]
+    return response
+# --8<-- [end:security_headers]
+
+
+# --8<-- [start:home]
+# NO:1
+# The start page: a form that asks for a username and a room.
+@app.route("/")
+def home():
+    try:
+        rooms = active_rooms()
+    except redis.RedisError as error:
+        log.warning("Cannot list the rooms: %s", error)
+        rooms = []  # the form works without the list
+    return render_template("index.html", rooms=rooms)
+# --8<-- [end:home]
+
+
+# --8<-- [start:chat]
+# NO:2
+# The form arrives here. Valid values go into the signed session cookie:
+# from now on the server reads the name and the room from there, so a
+# client cannot pick another name later.
+@app.route("/chat")
+def chat():
+    try:
+        username = clean_text(request.args.get("username", ""),
+                              "username", MAX_USERNAME_LENGTH)
+        room = clean_text(request.args.get("room", ""),
+                          "room", MAX_ROOM_LENGTH)
+    except ChatError as error:
+        flash(str(error))
+        return redirect(url_for("home"))
+    session["username"] = username
+    session["room"] = room
+    # page_id tells this page's reconnections apart from another tab of
+    # the same person.
+    return render_template("chat.html", username=username, room=room,
+                           page_id=secrets.token_urlsafe(16))
+# --8<-- [end:chat]
+
+
+# --8<-- [start:on_connect]
+@socketio.on("connect")
+def on_connect(auth=None):
+    # Only pages opened through /chat get in: a connection without a
+    # usable name and room in its session is turned away at the door.
+    try:
+        clean_text(session.get("username"), "username", MAX_USERNAME_LENGTH)
+        clean_text(session.get("room"), "room", MAX_ROOM_LENGTH)
+    except ChatError:
+        raise ConnectionRefusedError(
+            "Choose a username and a room on the start page first.") from None
+# --8<-- [end:on_connect]
+
+
+# --8<-- [start:join_room]
+# NO:4
+# The page asks to join its room. The name and room come from the
+# session; the payload only has to agree with them.
+@socketio.on("join_room")
+def on_join_room(data=None, *_):
+    username, room = session["username"], session["room"]
+    check_identity(*read_fields(data, "username", "room"), username, room)
+    last_id = read_last_id(data)
+    if request.sid not in members:  # joining twice changes nothing
+        add_member(username, room, data.get("page_id"))
+    send_missed_messages(room, last_id)
+    return {"ok": True, "members": members_of(room),
+            "last_id": newest_id(room)}
+
+
+def add_member(username, room, page_id):
+    """Put this connection into `room` and announce it, unless it
+    replaces a dead connection of the same page."""
+    join_room(room)
+    ghost = find_ghost(page_id, username, room)
+    if ghost:
+        # This page reconnected before the server noticed its old
+        # connection had died: take over quietly, so the room sees no
+        # leave and no second join.
+        members[request.sid] = members.pop(ghost)
+        mark_present(request.sid, members[request.sid])
+        disconnect(ghost)
+        return
+    returning = was_present(page_id, username, room)
+    limiter = RateLimiter(MESSAGES_PER_SECOND, MESSAGE_BURST)
+    members[request.sid] = Member(username, room, page_id, limiter)
+    mark_present(request.sid, members[request.sid])
+    if returning:
+        return  # back from a process that went away: nobody saw it leave
+    log.info("%s joined room %s", username, room)
+    # Everybody else in the room hears about the newcomer (NO:5).
+    emit("join_room_announcement", {"username": username, "room": room},
+         to=room, include_self=False)
+# --8<-- [end:join_room]
+
+
+# --8<-- [start:find_ghost]
+def find_ghost(page_id, username, room):
+    """The id of an older connection from the same page, if any."""
+    if not isinstance(page_id, str) or not page_id:
+        return None
+    for sid, member in members.items():
+        if (member.page_id, member.username, member.room) == (
+                page_id, username, room):
+            return sid
+    return None
+# --8<-- [end:find_ghost]
+
+
+# --8<-- [start:send_message]
+# NO:7
+# A message arrives. It goes to the sender's own room and nowhere else.
+@socketio.on("send_message")
+def on_send_message(data=None, *_):
+    member = members.get(request.sid)
+    if member is None:
+        raise ChatError("Join a room before sending messages.")
+    claimed_username, claimed_room, message = read_fields(
+        data, "username", "room", "message")
+    check_identity(claimed_username, claimed_room,
+                   member.username, member.room)
+    message = clean_text(message, "message", MAX_MESSAGE_LENGTH)
+    if not member.limiter.allow():
+        raise ChatError("You are sending messages too quickly. "
+                        "Wait a moment and try again.")
+    # The whole room, the sender included, receives it (NO:8).
+    emit("receive_message", remember({"username": member.username,
+                                      "room": member.room,
+                                      "message": message}),
+         to=member.room)
+    return {"ok": True}
+# --8<-- [end:send_message]
+
+
+# --8<-- [start:leave_room]
+# NO:10
+# The page says goodbye (the Leave button). Closing the tab or losing the
+# network ends up in on_disconnect below, which announces it the same way.
+@socketio.on("leave_room")
+def on_leave_room(data=None, *_):
+    member = members.get(request.sid)
+    if member is None:
+        return {"ok": True}  # not in a room: there is nothing to leave
+    check_identity(*read_fields(data, "username", "room"),
+                   member.username, member.room)
+    del members[request.sid]
+    leave_room(member.room)
+    announce_leave(member)
+    return {"ok": True}
+
+
+@socketio.on("disconnect")
+def on_disconnect(reason=None):
+    member = members.pop(request.sid, None)
+    if member:
+        announce_leave(member)
+
+
+def announce_leave(member):
+    log.info("%s left room %s", member.username, member.room)
+    mark_absent(request.sid, member)
+    # The others in the room hear that this person left (NO:11).
+    emit("leave_room_announcement",
+         {"username": member.username, "room": member.room},
+         to=member.room)
+# --8<-- [end:leave_room]
+
+
+# --8<-- [start:on_error]
+@socketio.on_error_default
+def on_error(error):
+    """Turn an exception in any event handler into an answer."""
+    event = request.event["message"]
+    if isinstance(error, ChatError):
+        log.info("Refused %s from %s: %s", event, request.sid, error)
+        return {"ok": False, "error": str(error)}
+    if isinstance(error, redis.RedisError):
+        log.warning("Redis failed while handling %s: %s", event, error)
+        return {"ok": False, "error": "The chat cannot reach its data "
+                                      "store. Please try again soon."}
+    log.exception("Unexpected error while handling %s", event)
+    return {"ok": False,
+            "error": "Something went wrong on the server. Please try again."}
+# --8<-- [end:on_error]
+
+
+socketio.start_background_task(keep_saying_alive)
+
+
+# --8<-- [start:main]
+if __name__ == "__main__":
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    if host != "127.0.0.1":
+        log.warning("Listening on %s: anyone who can reach this computer "
+                    "can join the chat.", host)
+    print(f"Chat running on http://{host}:{port}/ (press Ctrl+C to stop)",
+          flush=True)
+    # socketio.run() uses eventlet because it is installed: one process
+    # holds many open WebSocket connections. Debug mode only when
+    # FLASK_DEBUG=1: the debugger lets whoever sees an error page run
+    # Python code on this computer.
+    socketio.run(app, host=host, port=port,
+                 debug=os.environ.get("FLASK_DEBUG") == "1")
+# --8<-- [end:main]

@@ -1,0 +1,184 @@
+"use strict";
+
+// Who we are and where: the server put these on the page (chat.html).
+const page = document.getElementById("chat");
+const me = { username: page.dataset.username, room: page.dataset.room };
+const pageId = page.dataset.pageId;
+const homeUrl = page.dataset.homeUrl;
+
+const statusLine = document.getElementById("status");
+const messageList = document.getElementById("messages");
+const errorLine = document.getElementById("error");
+const form = document.getElementById("message_input_form");
+const messageInput = document.getElementById("message_input");
+const sendButton = form.querySelector("button");
+const ACK_TIMEOUT_MS = 5000;
+// --8<-- [start:history]
+// Every message has an id from the server, counting up in its room.
+// lastId is the newest id up to which this page has seen everything:
+// after a reconnection the server sends what came later, and seenIds
+// keeps a message from being shown twice.
+let lastId = null;
+const seenIds = new Set();
+// --8<-- [end:history]
+
+// --8<-- [start:connect]
+// NO:3
+// io() with no address connects to the server that served this page,
+// whatever its name, port or scheme (a laptop on a classroom network,
+// or https on a host).
+const socket = io();
+// --8<-- [end:connect]
+
+// --8<-- [start:add_line]
+// Every line of the chat is built from text nodes: nothing a user typed
+// is ever treated as HTML, so "<b>" shows as "<b>" and a script in a
+// name never runs.
+function addLine(className, ...parts) {
+  const line = document.createElement("li");
+  line.className = className;
+  for (const [tag, text] of parts) {
+    const part = document.createElement(tag);
+    part.textContent = text;
+    line.appendChild(part);
+  }
+  messageList.appendChild(line);
+  line.scrollIntoView({ block: "end" });
+  return line;
+}
+// --8<-- [end:add_line]
+
+function showError(text) {
+  errorLine.textContent = text;
+  errorLine.hidden = !text;
+}
+
+function setStatus(text, connected) {
+  statusLine.textContent = text;
+  messageInput.disabled = !connected;
+  sendButton.disabled = !connected;
+}
+
+// --8<-- [start:join]
+// Handlers are registered once, here, and not inside "connect": that
+// event fires again on every reconnection, and each registration would
+// show every message once more.
+socket.on("connect", () => {
+  setStatus("Connected", true);
+  const joining = { ...me, page_id: pageId };
+  if (lastId !== null) joining.last_id = lastId;
+  socket.timeout(ACK_TIMEOUT_MS).emit("join_room", joining,
+    (timedOut, answer) => {
+      if (timedOut || !answer.ok) {
+        showError(timedOut
+          ? "The server did not answer. Try reloading the page."
+          : answer.error);
+        return;
+      }
+      if (lastId === null || answer.last_id < lastId) {
+        // First join, or the room's history was lost (its ids start
+        // again): count from the server's newest id.
+        if (lastId !== null) seenIds.clear();
+        lastId = answer.last_id;
+        while (seenIds.has(lastId + 1)) lastId += 1;
+      }
+      const others = answer.members.filter((name) => name !== me.username);
+      addLine("notice", ["span", others.length
+        ? `You joined room ${me.room}. Also here: ${others.join(", ")}.`
+        : `You joined room ${me.room}. Nobody else is here yet.`]);
+    });
+});
+// --8<-- [end:join]
+
+socket.on("disconnect", (reason) => {
+  // The client reconnects by itself unless the server sent it away.
+  setStatus(socket.active ? "Reconnecting…" : "Disconnected", false);
+});
+
+socket.io.on("reconnect_attempt", (attempt) => {
+  setStatus(`Reconnecting (attempt ${attempt})…`, false);
+});
+
+socket.on("connect_error", (error) => {
+  if (!socket.active) {
+    // The server refused us (the session expired, say): retrying will
+    // not help.
+    setStatus("Disconnected", false);
+    showError(`${error.message} Go back to the start page to join again.`);
+  }
+});
+
+// --8<-- [start:join_announcement]
+// NO:5
+socket.on("join_room_announcement", (data) => {
+  addLine("notice", ["strong", data.username],
+    ["span", " has joined the room"]);
+});
+// --8<-- [end:join_announcement]
+
+// --8<-- [start:send]
+// NO:6
+// Sending waits for the server's answer: the text stays in the box
+// until the server accepted it, and a refusal is shown with its reason.
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const message = messageInput.value.trim();
+  if (!message) return;
+  sendButton.disabled = true;
+  socket.timeout(ACK_TIMEOUT_MS).emit("send_message", { ...me, message },
+    (timedOut, answer) => {
+      sendButton.disabled = !socket.connected;
+      if (timedOut || !answer.ok) {
+        showError(timedOut
+          ? "The server did not answer; your message may not have been sent."
+          : answer.error);
+        return;
+      }
+      showError("");
+      messageInput.value = "";
+      messageInput.focus();
+    });
+});
+// --8<-- [end:send]
+
+// --8<-- [start:receive]
+// NO:8
+socket.on("receive_message", (data) => {
+  if (seenIds.has(data.id)) return;  // sent again after a reconnection
+  seenIds.add(data.id);
+  while (lastId !== null && seenIds.has(lastId + 1)) lastId += 1;
+  const line = addLine("message", ["strong", data.username], ["span", ": "],
+    ["span", data.message]);
+  line.dataset.id = data.id;
+  // Two processes can relay two messages in the opposite order: keep the
+  // list in id order.
+  let previous = line.previousElementSibling;
+  while (previous && Number(previous.dataset.id) > data.id) {
+    previous = previous.previousElementSibling;
+  }
+  if (previous !== line.previousElementSibling) {
+    messageList.insertBefore(line,
+      previous ? previous.nextSibling : messageList.firstChild);
+  }
+});
+// --8<-- [end:receive]
+
+// --8<-- [start:leave]
+// NO:9
+// The Leave button says goodbye and goes back to the start page. Closing
+// the tab needs no code: the server notices the connection closing and
+// announces the leave itself.
+document.getElementById("leave").addEventListener("click", () => {
+  const goHome = () => { window.location.href = homeUrl; };
+  if (!socket.connected) return goHome();
+  socket.timeout(ACK_TIMEOUT_MS).emit("leave_room", me, goHome);
+});
+// --8<-- [end:leave]
+
+// --8<-- [start:leave_announcement]
+// NO:11
+socket.on("leave_room_announcement", (data) => {
+  addLine("notice", ["strong", data.username],
+    ["span", " has left the room"]);
+});
+// --8<-- [end:leave_announcement]
