@@ -13,7 +13,8 @@ def pytest_addoption(parser):
     parser.addoption(
         "--checkpoint", metavar="FOLDER",
         help="run the chat checkpoint tests against FOLDER (for example your "
-             "own copy of part2_chat) instead of the repository's own folders")
+             "own copy of part2_chat) instead of the repository's own folders; "
+             "tests/exercises/test_<name>.py: check your answer in FOLDER")
     parser.addoption(
         "--step", metavar="N", type=int, choices=PART2_STEPS,
         help="with --checkpoint: your copy is at step N of part 2, so run "

@@ -200,7 +200,7 @@ def exercise_heading(exercise, lessons, here):
 def check_command(exercise):
     return ("From the repository folder, with your copy of the step in "
             "`~/my-chat`:\n\n```sh\n.venv/bin/python -m pytest "
-            f"{exercise.test} --checkpoint ~/my-chat\n```\n\n"
+            f"{exercise.test} \\\n    --checkpoint ~/my-chat\n```\n\n"
             "Without `--checkpoint` the tests check the solution, "
             f"`{exercise.folder}/`. Run the solution with `make run "
             f"PART={exercise.folder}`.")
