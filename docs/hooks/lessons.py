@@ -118,8 +118,8 @@ def link(target, here):
     return posixpath.relpath(target, posixpath.dirname(here) or ".")
 
 
-def bullets(items, prefix=""):
-    return "".join(f"{prefix}- {item}\n" for item in items)
+def bullets(items):
+    return "".join(f"- {item}\n" for item in items)
 
 
 def indent(text):
@@ -210,11 +210,12 @@ def render(markdown, here, lessons, exercises):
     """The page `here` (a path below docs/) with its placeholders filled in."""
     by_id = {lesson.id: lesson for lesson in lessons}
     exercise_by_id = {exercise.id: exercise for exercise in exercises}
-    found = [by_id.get(match["id"]) for match in LESSON.finditer(markdown)]
-    if None in found:
-        unknown = [m["id"] for m in LESSON.finditer(markdown) if m["id"] not in by_id]
+    named = [match["id"] for match in LESSON.finditer(markdown)]
+    unknown = [name for name in named if name not in by_id]
+    if unknown:
         raise LessonError(f"<!-- lesson: {unknown[0]} --> names no lesson of "
                           "docs/lessons.yml")
+    found = [by_id[name] for name in named]
     if len(found) > 1:
         raise LessonError("a page has one <!-- lesson: ID --> line, not several")
     lesson = found[0] if found else None
