@@ -1,0 +1,226 @@
+"""Accessibility: axe-core finds nothing on the chat's pages, in every state
+the browser tests reach, nor on any page of the docs site, in the light and
+the dark colour scheme.
+
+axe-core runs in the page (the copy the pip package axe-playwright-python
+ships: nothing is fetched) with the WCAG 2.0 and 2.1 A and AA rules and its
+best practices. A failure names the rule, the element (a CSS selector) and
+the page and state it was found in.
+"""
+import os
+import re
+import shlex
+import subprocess
+import sys
+from collections import Counter
+from types import SimpleNamespace
+from typing import NamedTuple
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from checkpoints import REPO
+from servers import Server, free_port
+
+AXE = Axe()
+RULES = {"runOnly": {"type": "tag", "values": [
+    "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+    "resultTypes": ["violations"]}
+SCHEMES = ["light", "dark"]
+MOST_LISTED = 40  # violations listed in a failure; the rest are counted
+TIMEOUT_MS = 5000  # for each page to load and draw
+
+
+class Problem(NamedTuple):
+    where: str  # the page, its state and scheme
+    rule: str  # axe's rule id, e.g. color-contrast
+    impact: str  # minor, moderate, serious or critical
+    element: str  # a CSS selector of the element
+    reason: str
+
+    def __str__(self):
+        return (f"{self.where}: {self.rule} ({self.impact}) at "
+                f"{self.element}: {self.reason}")
+
+
+def violations(page, where):
+    """A Problem for each element that breaks an axe rule on `page`."""
+    found = []
+    for rule in AXE.run(page, options=RULES).response["violations"]:
+        for node in rule["nodes"]:
+            element = " >>> ".join(  # the parts of a selector into a frame
+                " ".join(part) if isinstance(part, list) else part
+                for part in node["target"])
+            # The summary's first line is its heading ("Fix any of the
+            # following:"); the next one says what is wrong.
+            reason = (node.get("failureSummary") or "").splitlines()[1:2]
+            found.append(Problem(where, rule["id"], rule["impact"], element,
+                                 " ".join(reason).strip() or rule["help"]))
+    return found
+
+
+def report(found, what):
+    """The failure message: how many of each rule, then the first ones."""
+    rules = Counter(problem.rule for problem in found)
+    more = len(found) - MOST_LISTED
+    return (f"axe-core found {len(found)} accessibility problems on {what} ("
+            + ", ".join(f"{rule}: {count}" for rule, count in rules.items())
+            + "; each rule is explained at "
+            "https://dequeuniversity.com/rules/axe/):\n"
+            + "\n".join(str(problem) for problem in found[:MOST_LISTED])
+            + (f"\n... and {more} more" if more > 0 else ""))
+
+
+# The chat's pages, on every checkpoint.
+
+# A phone held sideways: a few lines fill the message list, which then
+# scrolls, and a keyboard can only scroll what takes the focus.
+PHONE_SIDEWAYS = {"width": 640, "height": 360}
+MOST_MESSAGES = 8  # sent to fill it: fewer than the rate limit's burst (10)
+
+
+def check_both_schemes(page, state):
+    """The page as it is now, checked in the light and the dark scheme."""
+    found = []
+    for scheme in SCHEMES:
+        page.emulate_media(color_scheme=scheme)
+        found += violations(page, f"{state}, {scheme} scheme")
+    page.emulate_media(color_scheme=None)
+    return found
+
+
+def scrolls(element):
+    return element.evaluate("list => list.scrollHeight > list.clientHeight")
+
+
+@pytest.mark.step(1)
+def test_the_chat_pages_pass_axe_in_every_state(visitor, room, part2_step):
+    person = visitor("alice")
+    found = check_both_schemes(person.open_start_page().page, "the start page")
+
+    # A blank name, past the form's own checks, comes back with a reason.
+    person.page.locator("form").evaluate("form => { form.noValidate = true; }")
+    person.fill_form("   ", room)
+    expect(person.page.get_by_role("alert"), "the start page should say why "
+           'it refused a blank name, with role="alert"').to_be_visible()
+    found += check_both_schemes(person.page, "the start page refusing a name")
+
+    person.join("alice", room)
+    found += check_both_schemes(person.page, "the chat page")
+    if part2_step >= 3:
+        person.send("Hello, room!")
+        found += check_both_schemes(person.page,
+                                    "the chat page after a message")
+        person.page.set_viewport_size(PHONE_SIDEWAYS)
+        message_list = person.page.locator("#messages")
+        for number in range(1, MOST_MESSAGES + 1):
+            if scrolls(message_list):
+                break
+            person.send(f"message {number}")
+        assert scrolls(message_list), (
+            f"#messages should scroll once the conversation is longer than "
+            f"a {PHONE_SIDEWAYS} window: after {MOST_MESSAGES} messages it "
+            "does not, so this test no longer sees a long conversation")
+        found += check_both_schemes(
+            person.page, "a conversation longer than a phone's screen")
+    if part2_step >= 5:
+        person.input.evaluate("input => input.removeAttribute('maxlength')")
+        person.type_and_send("x" * 1001)
+        expect(person.error, "the page should show why the server refused a "
+               "message that is too long, in #error").to_be_visible()
+        found += check_both_schemes(person.page,
+                                    "the chat page showing a refusal")
+    assert found == [], report(found, f"the chat at {person.server.url}")
+
+
+# The docs site: every page, in both schemes.
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The docs site, built as `make docs-build` does and served over HTTP."""
+    folder = tmp_path_factory.mktemp("site")
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict",
+         "--site-dir", str(folder)],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert built.returncode == 0, (
+        f"mkdocs build --strict failed:\n{built.stderr}")
+    port = free_port()
+    server = Server(f"{shlex.quote(sys.executable)} -m http.server --bind "
+                    f"127.0.0.1 --directory {shlex.quote(str(folder))} {port}",
+                    cwd=folder, port=port)
+    try:
+        server.wait_until_serving()
+        yield SimpleNamespace(url=server.url, pages=sorted(
+            path.relative_to(folder).as_posix()
+            for path in folder.rglob("*.html")))
+    finally:
+        server.close()
+
+
+# Material's scheme names, on <body data-md-color-scheme>.
+MATERIAL_SCHEME = {"light": "default", "dark": "slate"}
+# axe's color-contrast rule measures every element with text, about a
+# millisecond each, and the part pages hold thousands of highlighted code
+# tokens in a few dozen looks. Of the tokens that look alike (colour, font,
+# and every background and opacity behind them) one stays and the others are
+# hidden (axe skips hidden text; `visibility` keeps the layout): they would
+# measure the same, and the check takes seconds instead of a minute.
+ONE_TOKEN_OF_EACH_LOOK = """() => {
+  const behind = new Map();
+  const backgrounds = (element) => {
+    if (!element) return "";
+    if (!behind.has(element)) {
+      const style = getComputedStyle(element);
+      behind.set(element, backgrounds(element.parentElement) + "|"
+        + style.backgroundColor + style.backgroundImage + style.opacity);
+    }
+    return behind.get(element);
+  };
+  const looks = new Set();
+  for (const token of document.querySelectorAll(
+      ".highlight code span:not(:has(*))")) {
+    const style = getComputedStyle(token);
+    const look = [style.color, style.fontSize, style.fontWeight,
+                  style.textShadow, backgrounds(token)].join(" ");
+    if (looks.has(look)) {
+      token.style.visibility = "hidden";
+    } else {
+      looks.add(look);
+    }
+  }
+}"""
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_every_docs_page_passes_axe(browser, site, scheme):
+    # A new visitor's browser asks for this scheme; Material picks the
+    # palette whose media query matches it.
+    context = browser.new_context(color_scheme=scheme)
+    context.set_default_timeout(TIMEOUT_MS)
+    blocked = []
+    context.route(re.compile(rf"^(?!{re.escape(site.url)}/)"),
+                  lambda route: (blocked.append(route.request.url),
+                                 route.abort("blockedbyclient")))
+    page = context.new_page()
+    found = []
+    try:
+        for name in site.pages:
+            page.goto(f"{site.url}/{name}")
+            expect(page.locator("body"), f"{name} should be shown in "
+                   f"Material's {scheme} palette").to_have_attribute(
+                "data-md-color-scheme", MATERIAL_SCHEME[scheme])
+            expect(page.locator("pre.mermaid"), f"{name}: Mermaid should "
+                   "draw every diagram").to_have_count(0)
+            # Folded blocks (solutions, lines to delete) opened, so their
+            # contents are checked too.
+            page.evaluate("document.querySelectorAll('details')"
+                          ".forEach(details => { details.open = true; })")
+            page.evaluate(ONE_TOKEN_OF_EACH_LOOK)
+            found += violations(page, name)
+    finally:
+        context.close()
+    assert blocked == [], f"the docs pages asked for other hosts: {blocked}"
+    assert found == [], report(found, f"the docs site in the {scheme} scheme")
