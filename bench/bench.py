@@ -1,7 +1,10 @@
 """How many students can one laptop serve? The chat's load benchmark.
 
-    .venv/bin/python bench/bench.py --set quick      # make bench: under 3 minutes
+    .venv/bin/python bench/bench.py --set quick      # make bench: about 70 s when idle
     .venv/bin/python bench/bench.py --set full       # make bench-full: everything, 3 repeats
+
+`make bench` and `make bench-full` pass --json, --markdown and --plot paths in
+bench/results/ (ignored by git); `make bench-docs` writes into docs/benchmark.md.
 
 Each run starts one server fresh (the checkpoints exactly as their READMEs start them,
 through tests/servers.py and tests/stack.py), lets N chat users connect and join one room,
