@@ -374,7 +374,7 @@ def test_step_code_shows_every_line_and_highlights_the_changed_ones(tmp_path):
 
     assert text.index('title="app.py"') < text.index('title="templates/base.html"')
     assert 'hl_lines="2 4"' in text  # the new and changed lines
-    assert '??? note "Delete from app.py"' in text and "    b = 2\n" in text
+    assert '??? note "Delete from app.py"' in text and "    -b = 2\n" in text
     assert '??? note "Procfile (unchanged)"' in text
     assert "`static/client.min.js`" in text and "vendored();" not in text
     html = markdown.markdown(text, extensions=[

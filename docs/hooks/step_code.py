@@ -127,12 +127,13 @@ def ranges(numbers):
 
 
 def compare(old_lines, new_lines):
-    """(line numbers of `new_lines` that are new or changed, the non-blank lines of
-    `old_lines` that `new_lines` no longer has anywhere). Blank lines at either end of a
-    changed run are not highlighted."""
+    """(line numbers of `new_lines` that are new or changed, the runs of
+    `old_lines` that are gone: [(old line number, [lines])]). Blank lines at
+    either end of a changed run are not highlighted, and runs of blank lines
+    alone are not listed as gone. A line that moved or was re-indented is both:
+    highlighted where it is now, and listed where it was."""
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     highlighted, gone = [], []
-    still_there = {line.strip() for line in new_lines}
     for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
         if tag in ("replace", "insert"):
             run = list(range(new_start, new_end))
@@ -141,9 +142,9 @@ def compare(old_lines, new_lines):
             while run and not new_lines[run[-1]].strip():
                 run.pop()
             highlighted += [number + 1 for number in run]
-        if tag in ("replace", "delete"):
-            gone += [line.strip() for line in old_lines[old_start:old_end]
-                     if line.strip() and line.strip() not in still_there]
+        removed = old_lines[old_start:old_end]
+        if tag in ("replace", "delete") and any(line.strip() for line in removed):
+            gone.append((old_start + 1, removed))
     return highlighted, gone
 
 
@@ -159,18 +160,23 @@ def code_block(relative, lines, highlighted=()):
 
 def change_note(relative, gone, details_link):
     """Above a changed file: what is highlighted and, folded, the lines that
-    are gone (a learner deletes those from their copy)."""
+    are gone, each run with the line it started at, as in a diff (a learner
+    deletes the `-` lines from their copy)."""
     name = relative.as_posix()
     note = f"`{name}` changes: the highlighted lines are new or changed"
     if not gone:
         return note + ".\n"
-    count = "1 line is" if len(gone) == 1 else f"{len(gone)} lines are"
-    note += f"; {count} gone"
+    count = sum(1 for _, lines in gone for line in lines if line.strip())
+    note += f"; {count} line{'' if count == 1 else 's'} of the old file "
+    note += "are gone" if count != 1 else "is gone"
     if details_link:
         note += f" (in context: [What changed]({details_link}))"
-    text = "\n".join(gone) + "\n"
+    text = ""
+    for first, lines in gone:
+        text += f"@@ line {first} of the old {name} @@\n"
+        text += "".join(f"-{line}\n" for line in lines)
     fence = fence_for(text)
-    block = f"{fence}{language(relative)}\n{text}{fence}\n"
+    block = f"{fence}diff\n{text}{fence}\n"
     return (note + ".\n\n" + f'??? note "Delete from {name}"\n\n'
             + indent(block, "    "))
 
