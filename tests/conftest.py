@@ -2,7 +2,10 @@
 `checkpoint` parameter that makes the chat tests (tests/chat/,
 tests/browser/) run once for every checkpoint that has reached the step
 each test is marked with."""
+import uuid
 from pathlib import Path
+
+import pytest
 
 from checkpoints import (PART2_STEPS, REPO, chat_checkpoints, has_reached,
                          order, solution_folders)
@@ -97,3 +100,9 @@ def pytest_collection_modifyitems(config, items):
     if unreached:
         config.hook.pytest_deselected(items=unreached)
         items[:] = kept
+
+
+@pytest.fixture
+def room():
+    """A room name no other test uses."""
+    return f"room-{uuid.uuid4().hex[:8]}"

@@ -14,7 +14,6 @@ import re
 import shutil
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -139,12 +138,6 @@ def server(checkpoint):
 def part2_step(checkpoint, request):
     """The step of part 2 the checkpoint has reached (a later part: the finished part 2)."""
     return reached(checkpoint, request.config.getoption("--step")).get(2, 0)
-
-
-@pytest.fixture
-def room():
-    """A room name no other test uses."""
-    return f"room-{uuid.uuid4().hex[:8]}"
 
 
 class Visitor:

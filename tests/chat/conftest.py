@@ -1,11 +1,11 @@
 """Fixtures for the chat tests, which run once for every checkpoint that has the chat."""
-import uuid
+import functools
 
 import pytest
 
 from chat_user import ChatUser
 from checkpoints import load_app_module
-from expect import LearnerClient, ask, connect, describe
+from expect import LearnerClient, disconnect_all, log_in
 from stack import start_checkpoint
 
 SECRET_KEY = "test-secret-key"
@@ -33,41 +33,13 @@ def client(chat_app):
 
 
 @pytest.fixture
-def room():
-    """A room name no other test uses."""
-    return f"room-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
 def login(chat_app):
-    """login(username, room) opens /chat and connects a Socket.IO test client with the
-    same cookies, as the page does, then joins the room (unless join=False)."""
+    """login(username, room) opens /chat and connects a Socket.IO test client
+    with the same cookies, as the page does, then joins the room (unless
+    join=False)."""
     clients = []
-
-    def login(username, room, join=True, **page_id):
-        http = chat_app.app.test_client()
-        response = http.get("/chat", query_string={"username": username, "room": room})
-        assert response.status_code == 200, (
-            f"/chat with username {username!r} and room {room!r} should open the chat "
-            f"page: it answered {response.status_code} {response.headers.get('Location', '')}")
-        sio = connect(chat_app, http)
-        assert sio.is_connected(), (
-            f"{username}'s Socket.IO connection was refused, although /chat had put the "
-            "name and room into the session: on_connect should accept a session with a "
-            "usable username and room")
-        clients.append(sio)
-        if join:
-            answer = ask(sio, "join_room", {"username": username, "room": room, **page_id})
-            assert isinstance(answer, dict) and answer.get("ok") is True, (
-                f"join_room from {username} for room {room!r} should be accepted with "
-                f"{{'ok': True, ...}}: it answered {describe(answer)}. Return a dict from "
-                "the join_room handler")
-        return sio
-
-    yield login
-    for sio in clients:
-        if sio.is_connected():
-            sio.disconnect()
+    yield functools.partial(log_in, chat_app, clients)
+    disconnect_all(clients)
 
 
 @pytest.fixture(scope="module")

@@ -206,3 +206,36 @@ def expect_in_page(page, text, description):
 
 def expect_not_in_page(page, text, description):
     assert text not in page, f"{description}: {text!r} is in the page"
+
+
+def log_in(chat_app, clients, username, room, join=True, **page_id):
+    """Open /chat as `username` in `room`, connect a Socket.IO test client
+    with the same cookies, as the page does, and join the room (unless
+    join=False). The client is added to `clients`, for closing later."""
+    http = chat_app.app.test_client()
+    response = http.get("/chat",
+                        query_string={"username": username, "room": room})
+    assert response.status_code == 200, (
+        f"/chat with username {username!r} and room {room!r} should open the "
+        f"chat page: it answered {response.status_code} "
+        f"{response.headers.get('Location', '')}")
+    sio = connect(chat_app, http)
+    assert sio.is_connected(), (
+        f"{username}'s Socket.IO connection was refused, although /chat had "
+        "put the name and room into the session: on_connect should accept a "
+        "session with a usable username and room")
+    clients.append(sio)
+    if join:
+        answer = ask(sio, "join_room",
+                     {"username": username, "room": room, **page_id})
+        assert isinstance(answer, dict) and answer.get("ok") is True, (
+            f"join_room from {username} for room {room!r} should be accepted "
+            f"with {{'ok': True, ...}}: it answered {describe(answer)}. "
+            "Return a dict from the join_room handler")
+    return sio
+
+
+def disconnect_all(clients):
+    for sio in clients:
+        if sio.is_connected():
+            sio.disconnect()

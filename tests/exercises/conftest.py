@@ -9,16 +9,16 @@ or, with --checkpoint, against a learner's answer:
 The fixtures are those of the chat tests (tests/chat/conftest.py) under other
 names: `checkpoint` would make tests/conftest.py run them on every checkpoint.
 """
+import functools
 import os
 import re
 import shutil
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from chat.expect import ask, connect, describe
+from chat.expect import describe, disconnect_all, log_in
 from chat_user import ChatUser
 from checkpoints import EXERCISES, REPO
 from exercise_checks import import_app
@@ -61,40 +61,12 @@ def client(app_module):
 
 
 @pytest.fixture
-def room():
-    """A room name no other test uses."""
-    return f"room-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
 def login(app_module):
     """login(username, room) opens /chat and connects a Socket.IO test
     client with its cookies, then joins the room (unless join=False)."""
     clients = []
-
-    def login(username, room, join=True):
-        http = app_module.app.test_client()
-        page = http.get("/chat", query_string={"username": username,
-                                               "room": room})
-        assert page.status_code == 200, (
-            f"/chat with username {username!r} and room {room!r} should "
-            f"open the chat page: it answered {page.status_code}")
-        sio = connect(app_module, http)
-        assert sio.is_connected(), (
-            f"{username}'s Socket.IO connection was refused after /chat")
-        clients.append(sio)
-        if join:
-            answer = ask(sio, "join_room", {"username": username,
-                                            "room": room})
-            assert isinstance(answer, dict) and answer.get("ok") is True, (
-                f"join_room from {username} should be accepted: it "
-                f"answered {describe(answer)}")
-        return sio
-
-    yield login
-    for sio in clients:
-        if sio.is_connected():
-            sio.disconnect()
+    yield functools.partial(log_in, app_module, clients)
+    disconnect_all(clients)
 
 
 @pytest.fixture(scope="module")
