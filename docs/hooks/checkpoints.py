@@ -185,3 +185,17 @@ def shown_lines(path):
     if "\0" in text:
         return None
     return [line for line in text.splitlines() if SNIPPET_MARKER not in line]
+
+
+# Markdown helpers the hooks share (what_changed.py, step_code.py).
+
+def fence_for(text):
+    """A backtick fence longer than any run of backticks inside `text`."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def indent(text, prefix="    "):
+    """`text` with `prefix` before every non-blank line."""
+    return "".join(prefix + line if line.strip() else line
+                   for line in text.splitlines(keepends=True))

@@ -64,6 +64,7 @@ def _load_checkpoints():
 
 
 order = _load_checkpoints()
+fence_for, indent = order.fence_for, order.indent
 
 
 class StepCodeError(Exception):
@@ -98,21 +99,10 @@ def shown(relative):
     return not order.vendored(relative) and Path(relative).name.upper() != "README.MD"
 
 
-def fence_for(text):
-    """A backtick fence longer than any run of backticks inside `text`."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    return "`" * max(3, longest + 1)
-
-
 def inline_code(text):
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def indent(text, prefix):
-    return "".join(prefix + line if line.strip() else line
-                   for line in text.splitlines(keepends=True))
 
 
 def ranges(numbers):

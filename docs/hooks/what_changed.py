@@ -20,7 +20,6 @@ docs' snippet includes.
 """
 import difflib
 import importlib.util
-import re
 import sys
 from pathlib import Path
 
@@ -46,22 +45,12 @@ def _load_checkpoints():
 
 
 order = _load_checkpoints()
+fence_for, indent = order.fence_for, order.indent
 
 
 def anchor(checkpoint):
     """The id of the section that ends at `checkpoint`: part2_chat-steps-1_pages."""
     return checkpoint.name.replace("/", "-")
-
-
-def fence_for(text):
-    """A backtick fence longer than any run of backticks inside `text`."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    return "`" * max(3, longest + 1)
-
-
-def indent(text, prefix="    "):
-    return "".join(prefix + line if line.strip() else line
-                   for line in text.splitlines(keepends=True))
 
 
 def file_change(old, new, relative, old_name, new_name):
