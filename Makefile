@@ -54,7 +54,22 @@ run: $(INSTALLED)
 
 test: $(INSTALLED_DEV)
 	@scripts/install-system-packages
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# ruff, configured in pyproject.toml: 79 columns in the lesson code.
+.PHONY: lint
+lint: $(INSTALLED_DEV)
+	$(BIN)/ruff check .
+
+# Carry the uncommitted change of one checkpoint through every later
+# checkpoint and every exercise built on it or later, with git's three-way
+# merge (tutorial/carry.py; CONTRIBUTING.md says when and how).
+.PHONY: carry
+carry: $(INSTALLED_DEV)
+	@test -n "$(FROM)" || { echo "Name the checkpoint you changed:" \
+		"make carry FROM=part2_chat/steps/5_bad_input"; exit 2; }
+	@$(BIN)/python -m tutorial.carry $(FROM)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
@@ -96,12 +111,12 @@ bench-docs: $(INSTALLED_DEV)
 	$(BIN)/python bench/bench.py --set quick \
 		--markdown docs/benchmark.md --plot docs/images/benchmark.png
 
-# A class on the classroom network (scripts/class.py): the chat (PART, as for `make run`)
+# A class on the classroom network (scripts/classroom.py): the chat (PART, as for `make run`)
 # on every interface and the docs site beside it, with the addresses and QR codes to join.
 .PHONY: class
 CHAT_PORT ?= 5000
 DOCS_PORT ?= 8000
 
 class: $(INSTALLED_DEV)
-	@PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python scripts/class.py \
+	@PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python scripts/classroom.py \
 		--part $(PART) --chat-port $(CHAT_PORT) --docs-port $(DOCS_PORT)

@@ -17,6 +17,7 @@ CPU is read from /proc/<pid>/stat (utime + stime) for every process of the serve
 process group(s) - for part4 the chat processes, redis-server and nginx together - and
 for every generator process, so the report shows who was busy.
 """
+import contextlib
 import argparse
 import datetime
 import json
@@ -120,10 +121,8 @@ def kill_server(server, profiled=False):
     if profiled:
         server.stop(signal.SIGTERM)
     for pgid in process_groups(server).values():
-        try:
+        with contextlib.suppress(ProcessLookupError):  # already gone
             os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     server.close()
 
 
@@ -201,10 +200,8 @@ class Generators:
 
     def close(self):
         for conn in self.conns:
-            try:
+            with contextlib.suppress(OSError):  # the worker has ended
                 conn.send(("quit", {}))
-            except OSError:
-                pass
         for process in self.processes:
             process.join(10)
             if process.is_alive():

@@ -181,7 +181,7 @@ class Generator:
         try:  # wait for the last acknowledgements
             for _ in range(window):
                 await asyncio.wait_for(in_flight.acquire(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             result["ack_errors"].append(f"acknowledgements missing after {timeout}s")
         return result
 

@@ -22,7 +22,7 @@ def summarize(report):
     summary = {}
     for run in report["runs"]:
         summary.setdefault(run["scenario"], {}).setdefault(run["server"], []).append(run)
-    for scenario, by_server in summary.items():
+    for by_server in summary.values():
         for server, runs in by_server.items():
             medians = {name: statistics.median(r[name] for r in runs) for name in MEDIAN_FIELDS}
             medians["repeats"] = len(runs)
@@ -171,7 +171,8 @@ def tables(report):
             spread = ", ".join(str(n) for n in sorted(m["users_per_worker"].values(),
                                                       reverse=True)) or "-"
             out.append(f"| {label(server)} | {spread} | {fmt(workers, 2)} s "
-                       f"| {fmt(parts.get('redis', 0), 2)} s | {fmt(parts.get('nginx', 0), 2)} s |")
+                       f"| {fmt(parts.get('redis', 0), 2)} s "
+                       f"| {fmt(parts.get('nginx', 0), 2)} s |")
         out.append("")
     return out
 

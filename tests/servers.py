@@ -81,7 +81,9 @@ class Server:
         self.command = f"{command} (in {cwd})"
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_file = tempfile.NamedTemporaryFile("w+", prefix="server-", suffix=".log")
+        # Open for the server's lifetime; close() closes (and so deletes) it.
+        self.log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            "w+", prefix="server-", suffix=".log")
         bin_dir = bin_dir or os.path.dirname(sys.executable)
         full_env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
                     "HOST": "127.0.0.1", "PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
@@ -134,7 +136,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout)
-                raise AssertionError(f"server ignored {sig!r} for {timeout}s:\n{self.log()}")
+                raise AssertionError(
+                    f"server ignored {sig!r} for {timeout}s:\n{self.log()}") from None
         return time.monotonic() - started
 
     def close(self):

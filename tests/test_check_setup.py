@@ -1,15 +1,12 @@
 """scripts/check_setup.py: what a learner's computer still needs."""
-import importlib.util
 import socket
 import subprocess
 import sys
 
-from checkpoints import REPO
+from tutorial.chain import REPO
+import check_setup  # scripts/ is on the tests' path (pyproject.toml)
 
 SCRIPT = REPO / "scripts" / "check_setup.py"
-spec = importlib.util.spec_from_file_location("check_setup", SCRIPT)
-check_setup = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(check_setup)
 
 
 def test_a_python_the_tutorial_is_not_tested_with_is_named():

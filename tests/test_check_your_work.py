@@ -7,7 +7,10 @@ import sys
 
 import pytest
 
-from checkpoints import CHECKPOINTS, REPO
+from tutorial import chain
+from tutorial.chain import REPO
+
+CHECKPOINTS = chain.checkpoints(REPO)
 
 SUBSET = "someone_else or malformed"  # a quick slice of the chat tests
 # Every test-client test, and the one real-server test that shows `python app.py` starts.

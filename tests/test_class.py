@@ -1,5 +1,4 @@
-"""`make class` (scripts/class.py): the chat and the docs for a classroom."""
-import importlib.util
+"""`make class` (scripts/classroom.py): the chat and the docs for a classroom."""
 import os
 import re
 import signal
@@ -11,21 +10,15 @@ import time
 
 import requests
 
-from checkpoints import REPO
+from tutorial.chain import REPO
+import classroom
 from servers import free_port, listening_addresses
 
-SCRIPT = REPO / "scripts" / "class.py"
+SCRIPT = REPO / "scripts" / "classroom.py"
 TIMEOUT = 30
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("class_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-script = load_script()
+script = classroom  # scripts/ is on the tests' path (pyproject.toml)
 
 IP_ADDR = """\
 1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever

@@ -2,7 +2,6 @@
 there, in the order it is numbered, every line a learner types is on a page, its pictures can
 be remade, and it works offline.
 """
-import importlib.util
 import json
 import os
 import re
@@ -15,8 +14,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from checkpoints import EXERCISES, REPO, order
+from tutorial import chain, step_code
+from tutorial.chain import REPO, exercises_by_id
 from servers import Server, free_port
+
+EXERCISES = exercises_by_id()
 
 DOCS = REPO / "docs"
 PART2 = REPO / "part2_chat"
@@ -25,7 +27,6 @@ PART2_PAGE = DOCS / "part2.md"
 PART2_PAGES = [PART2_PAGE, *sorted(DOCS.glob("part2-*.md"),
                                    key=lambda page: int(re.match(r"part2-(\d+)", page.name)[1]))]
 SCREENSHOT_SCRIPT = REPO / "scripts" / "screenshots.py"
-HOOKS = DOCS / "hooks"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 IMAGES_BUDGET = 500 * 1024  # bytes for all committed pictures together
 
@@ -37,16 +38,10 @@ SECTION_MARK = re.compile(r"--8<--\s*\[(?P<edge>start|end):(?P<name>\w+)\]")
 SKIPPED = re.compile(r"\.min\.js$|\.map$|LICENSE")
 
 
-def load_module(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def screenshot_script():
     """scripts/screenshots.py as a module (for its Chromium settings)."""
-    return load_module("screenshots", SCREENSHOT_SCRIPT)
+    import screenshots  # scripts/ is on the tests' path (pyproject.toml)
+    return screenshots
 
 
 needs_chromium = pytest.mark.skipif(
@@ -60,8 +55,8 @@ def code_files(folder):
     return sorted(path for path in folder.rglob("*")
                   if path.is_file() and "__pycache__" not in path.parts
                   and not SKIPPED.search(path.name)
-                  and not (order.is_part_folder(folder)
-                           and order.is_in_steps(path.relative_to(folder))))
+                  and not (chain.is_part_folder(folder)
+                           and chain.is_in_steps(path.relative_to(folder))))
 
 
 def code_steps(folder=PART2):
@@ -128,7 +123,7 @@ def part2_sections():
 
 def introduced_in(step):
     """The first checkpoint folder of part 2 whose code carries the NO:`step` marker."""
-    return next(checkpoint.folder for checkpoint in order.checkpoints(REPO)
+    return next(checkpoint.folder for checkpoint in chain.checkpoints(REPO)
                 if checkpoint.part == 2 and step in code_steps(checkpoint.folder))
 
 
@@ -202,7 +197,7 @@ def test_the_tests_the_docs_name_exist():
 
 def test_what_changed_is_generated_for_every_pair_of_checkpoints(site):
     page = (site / "what-changed.html").read_text()
-    pairs = order.pairs(REPO)
+    pairs = chain.pairs(REPO)
     assert len(pairs) >= 3 and pairs[0][0].name == "part1_hello"
     places = []
     for old, new in pairs:
@@ -300,7 +295,7 @@ def typed_lines(checkpoint):
     part3_deploy/README.md), so only the commands in its fenced code blocks count, and
     only when a page includes it; a README no page includes is left out."""
     found = []
-    for relative in order.hand_written_files(checkpoint.folder):
+    for relative in chain.hand_written_files(checkpoint.folder):
         path = checkpoint.folder / relative
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
@@ -310,7 +305,7 @@ def typed_lines(checkpoint):
         if relative.name.upper() == "README.MD":
             numbered = fenced_lines(lines) if included_whole(path) else []
         found += [(path, number, line.strip()) for number, line in numbered
-                  if line.strip() and order.SNIPPET_MARKER not in line]
+                  if line.strip() and chain.SNIPPET_MARKER not in line]
     return found
 
 
@@ -319,10 +314,10 @@ def solution_lines(exercise):
     exercise's solution adds or changes (its page shows those files)."""
     folder, base = REPO / exercise.folder, REPO / exercise.base
     found = []
-    for relative in order.hand_written_files(folder):
-        lines = order.shown_lines(folder / relative)
+    for relative in chain.hand_written_files(folder):
+        lines = chain.shown_lines(folder / relative)
         if (lines is None or relative.name.upper() == "README.MD"
-                or lines == order.shown_lines(base / relative)):
+                or lines == chain.shown_lines(base / relative)):
             continue
         found += [(folder / relative, number, line.strip())
                   for number, line in enumerate(lines, 1) if line.strip()]
@@ -334,7 +329,7 @@ def test_every_line_a_learner_types_is_on_a_page(site):
     does not count): `<!-- step-code: part2_chat/steps/1_pages -->` shows a whole step."""
     shown = lines_on_pages(site)
     missing = {}
-    for checkpoint in order.checkpoints(REPO):
+    for checkpoint in chain.checkpoints(REPO):
         lines = [(path, number, line) for path, number, line in typed_lines(checkpoint)
                  if line not in shown]
         if lines:
@@ -357,7 +352,6 @@ def test_every_line_a_learner_types_is_on_a_page(site):
 
 def test_step_code_shows_every_line_and_highlights_the_changed_ones(tmp_path):
     markdown = pytest.importorskip("markdown")
-    step_code = load_module("step_code", HOOKS / "step_code.py")
     files = {
         "part1_hello/app.py": "a = 1\nb = 2\nprint(a)\n",
         "part1_hello/Procfile": "web: python app.py\n",

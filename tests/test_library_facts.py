@@ -21,7 +21,7 @@ from flask import Flask
 from flask_socketio import SocketIO, emit, join_room
 
 from chat_user import ChatUser
-from checkpoints import REPO
+from tutorial.chain import REPO
 from servers import Server, free_port, procfile_command
 
 PART2 = REPO / "part2_chat"

@@ -31,7 +31,7 @@ def start_make_run(part, port):
            "SECRET_KEY": "test", "PYTHONUNBUFFERED": "1",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
                    f"{os.environ['PATH']}"}
-    log = tempfile.TemporaryFile("w+")
+    log = tempfile.TemporaryFile("w+")  # noqa: SIM115 (make writes to it)
     make = subprocess.Popen(
         ["make", "-o", ".venv/.installed", "run", f"PART={part}"], cwd=REPO,
         env=env, stdin=subprocess.DEVNULL, stdout=log,

@@ -2,7 +2,8 @@
 import pytest
 import requests
 
-from checkpoints import REPO, load_app_module
+from apps import load_app_module
+from tutorial.chain import REPO
 from servers import Server, free_port
 
 PART1 = REPO / "part1_hello"

@@ -14,7 +14,8 @@ import requests
 from flask import request
 
 from chat_user import ChatUser
-from checkpoints import REPO, load_app_module
+from apps import load_app_module
+from tutorial.chain import REPO
 from servers import Server, listening_addresses, procfile_command
 
 PART3 = REPO / "part3_deploy"

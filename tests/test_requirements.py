@@ -9,7 +9,10 @@ import venv
 
 import pytest
 
-from checkpoints import CHECKPOINTS, REPO
+from tutorial import chain
+from tutorial.chain import REPO
+
+CHECKPOINTS = chain.checkpoints(REPO)
 
 PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==(\S+)$", re.M)
 

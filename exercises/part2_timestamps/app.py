@@ -8,7 +8,7 @@ import logging
 import os
 import secrets
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import (Flask, flash, redirect, render_template, request,
                    session, url_for)
@@ -137,7 +137,7 @@ def on_send_message(data):
     message = clean_text(data["message"], "message", MAX_MESSAGE_LENGTH)
     # The time comes from the server's clock, never from the sender's: in
     # UTC, as ISO 8601, which every browser can turn into its own time zone.
-    sent = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    sent = datetime.now(UTC).isoformat(timespec="seconds")
     # The whole room, the sender included, receives it (NO:8).
     emit("receive_message", {"username": username, "room": room,
                              "message": message, "time": sent},

@@ -7,6 +7,7 @@ page that still needs a CDN fails loudly. When a test fails, every page still op
 a screenshot under $BROWSER_ARTIFACTS (default: <temp folder>/chat-browser-artifacts) and the
 paths are printed with the failure.
 """
+import contextlib
 import hashlib
 import json
 import os
@@ -22,7 +23,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from checkpoints import reached
+from tutorial import chain
 from servers import Server, require_programs, server_command
 from stack import ScaledChat, start_checkpoint
 
@@ -137,7 +138,8 @@ def server(checkpoint):
 @pytest.fixture
 def part2_step(checkpoint, request):
     """The step of part 2 the checkpoint has reached (a later part: the finished part 2)."""
-    return reached(checkpoint, request.config.getoption("--step")).get(2, 0)
+    step = request.config.getoption("--step")
+    return chain.reached_by(chain.REPO, checkpoint, step).get(2, 0)
 
 
 class Visitor:
@@ -199,10 +201,9 @@ class Visitor:
     def _record_sent(self, packet):
         event = EVENT_PACKET.fullmatch(packet) if isinstance(packet, str) else None
         if event:
-            try:
+            # A packet that is not an event's JSON is not recorded.
+            with contextlib.suppress(ValueError, IndexError, KeyError, TypeError):
                 self.sent_events.append(json.loads(event[1])[0])
-            except (ValueError, IndexError, KeyError, TypeError):
-                pass
 
     def wait_until_sent(self, event, why):
         """Wait until the page has sent the Socket.IO event `event`."""

@@ -20,7 +20,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from checkpoints import REPO
+from tutorial.chain import REPO
 from servers import Server, free_port
 
 AXE = Axe()

@@ -4,7 +4,7 @@ import functools
 import pytest
 
 from chat_user import ChatUser
-from checkpoints import load_app_module
+from apps import import_app
 from expect import LearnerClient, disconnect_all, log_in
 from stack import start_checkpoint
 
@@ -15,16 +15,7 @@ SECRET_KEY = "test-secret-key"
 def chat_app(checkpoint, monkeypatch):
     """The checkpoint's app.py, freshly imported: its Flask app, socketio and state."""
     monkeypatch.setenv("SECRET_KEY", SECRET_KEY)
-    monkeypatch.syspath_prepend(str(checkpoint))
-    try:
-        module = load_app_module(checkpoint)
-    except Exception as error:
-        raise AssertionError(f"importing {checkpoint / 'app.py'} failed with "
-                             f"{type(error).__name__}: {error}") from error
-    assert hasattr(module, "app"), f"{checkpoint / 'app.py'} should create `app = Flask(__name__)`"
-    module.app.config["TESTING"] = True
-    module.app.test_client_class = LearnerClient
-    return module
+    return import_app(checkpoint, LearnerClient)
 
 
 @pytest.fixture

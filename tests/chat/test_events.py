@@ -4,7 +4,8 @@ import pytest
 from expect import (OK, ask, connect, expect_accepted, expect_answer, expect_events,
                     expect_refused, is_refusal, received)
 
-pytestmark = pytest.mark.socketio_test_client
+# Also on the exercises' solutions: an exercise keeps its base's behaviour.
+pytestmark = [pytest.mark.socketio_test_client, pytest.mark.solutions]
 
 
 def send(sio, username, room, message):

@@ -5,6 +5,9 @@ import pytest
 from expect import (elements, expect_in_page, expect_not_in_page, find_element,
                     page_of)
 
+# Also on the exercises' solutions: an exercise keeps its base's pages.
+pytestmark = pytest.mark.solutions
+
 TRICKY_NAME = "O'Brien & \"Co\" <b>x</b> \\"
 # The same, as Jinja escapes it for HTML.
 ESCAPED_NAME = "O&#39;Brien &amp; &#34;Co&#34; &lt;b&gt;x&lt;/b&gt; \\"
@@ -59,7 +62,8 @@ def test_names_are_shown_as_text_never_as_html(client):
     ({"username": "alice", "room": "\t "}, "Please enter a room."),
     ({"username": "a" * 33, "room": "maths"}, "The username can be at most 32 characters long."),
     ({"username": "alice", "room": "r" * 65}, "The room can be at most 64 characters long."),
-    ({"username": "al\x00ice", "room": "maths"}, "The username cannot contain control characters."),
+    ({"username": "al\x00ice", "room": "maths"},
+     "The username cannot contain control characters."),
     ({"username": "alice", "room": "ma\x1bths"}, "The room cannot contain control characters."),
 ])
 @pytest.mark.step(1)

@@ -20,10 +20,12 @@ import pytest
 
 from chat.expect import describe, disconnect_all, log_in
 from chat_user import ChatUser
-from checkpoints import EXERCISES, REPO
+from tutorial.chain import REPO, exercises_by_id
 from exercise_checks import import_app
 from servers import require_programs
 from stack import start_checkpoint
+
+EXERCISES = exercises_by_id()
 
 SECRET_KEY = "exercise-test-secret-key"
 # The rate limit at its defaults, whatever the shell says (the benchmark

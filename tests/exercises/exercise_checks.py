@@ -1,22 +1,13 @@
 """What the exercises' tests share: importing a solution's app, and the
 base step's chat, still working."""
+from apps import import_app as _import_app
 from chat.expect import OK, LearnerClient, expect_answer
-from checkpoints import load_app_module
 
 
 def import_app(folder):
     """`folder`/app.py, freshly imported, with the test client that turns
     a crash into a sentence."""
-    try:
-        module = load_app_module(folder)
-    except Exception as error:
-        raise AssertionError(f"importing {folder / 'app.py'} failed with "
-                             f"{type(error).__name__}: {error}") from error
-    assert hasattr(module, "app"), (
-        f"{folder / 'app.py'} should create `app = Flask(__name__)`")
-    module.app.config["TESTING"] = True
-    module.app.test_client_class = LearnerClient
-    return module
+    return _import_app(folder, LearnerClient)
 
 
 def two_people_chat(chat_user, room):

@@ -1,28 +1,22 @@
-"""The lesson structure (docs/lessons.yml, docs/hooks/lessons.py): every
+"""The lesson structure (docs/lessons.yml, tutorial/lessons.py): every
 tutorial page has its questions, objectives, time and key points, the home
 page's schedule lists every lesson, and every exercise is complete: a
 solution folder, a base checkpoint, a page, a test file."""
-import importlib.util
 import re
 
 import pytest
 import yaml
 
-from checkpoints import EXERCISES, REPO, order
+from tutorial import chain
+from tutorial import lessons as hook
+from tutorial.chain import REPO, exercises_by_id
+
+EXERCISES = exercises_by_id()
 
 DOCS = REPO / "docs"
-HOOK = DOCS / "hooks" / "lessons.py"
 MIN_EXERCISES = 8
 
 
-def load_hook():
-    spec = importlib.util.spec_from_file_location("lessons_hook", HOOK)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hook = load_hook()
 LESSONS, _ = hook.load()
 
 
@@ -86,7 +80,7 @@ def test_the_lessons_file_is_plain_yaml_with_known_keys():
 
 
 def test_there_are_enough_exercises_across_the_parts():
-    parts = {order.find(REPO, REPO / e.base).part for e in EXERCISES.values()}
+    parts = {chain.find(REPO, REPO / e.base).part for e in EXERCISES.values()}
     assert len(EXERCISES) >= MIN_EXERCISES and parts >= {1, 2, 3, 4}, (
         f"{len(EXERCISES)} exercises on parts {sorted(parts)}: the tutorial "
         f"should have at least {MIN_EXERCISES}, on every part")
@@ -94,7 +88,7 @@ def test_there_are_enough_exercises_across_the_parts():
 
 @pytest.mark.parametrize("exercise", EXERCISES.values(), ids=EXERCISES)
 def test_every_exercise_has_a_page_a_solution_and_tests(exercise):
-    assert order.find(REPO, REPO / exercise.base), (
+    assert chain.find(REPO, REPO / exercise.base), (
         f"exercise {exercise.id}: its base {exercise.base} is not a checkpoint")
     assert (REPO / exercise.folder / "app.py").is_file(), (
         f"exercise {exercise.id}: {exercise.folder}/app.py is missing")

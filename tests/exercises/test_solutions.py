@@ -1,24 +1,23 @@
 """Each exercise's solution folder is its base checkpoint, copied whole, plus
 the exercise: nothing of the base is missing or out of date, the change is
 one small lesson, and its lines fit a code box."""
-import difflib
-
 import pytest
 
-from checkpoints import EXERCISES, REPO, order
+from tutorial import chain
+from tutorial.chain import (MAX_CHANGED_LINES, MAX_LINE_LENGTH, REPO,
+                            exercises_by_id)
 
-MAX_LINE_LENGTH = 79
-MAX_CHANGED_LINES = 130  # as for a step (tests/test_steps.py)
+EXERCISES = exercises_by_id()
 # The lines of its base an exercise may change (it deletes none).
 MAX_REPLACED_LINES = 8
 
 
 def files(folder):
-    return order.lesson_files(folder)
+    return chain.lesson_files(folder)
 
 
 def lines(path):
-    return order.shown_lines(path) if path.exists() else []
+    return chain.file_lines(path)
 
 
 @pytest.fixture(params=EXERCISES.values(), ids=EXERCISES)
@@ -32,7 +31,7 @@ def test_the_solution_has_every_file_of_its_base(exercise):
     assert not missing, (f"{exercise.folder} lacks {missing} of its base "
                          f"{exercise.base}: copy the base folder whole")
     changed = [r.as_posix() for r in files(base)
-               if (order.vendored(r) or r.name == "README.md")
+               if (chain.vendored(r) or r.name == "README.md")
                and (solution / r).read_bytes() != (base / r).read_bytes()]
     assert not changed, (f"{exercise.folder} changes {changed}, which should "
                          f"be as in {exercise.base}")
@@ -44,10 +43,9 @@ def test_the_solution_keeps_its_base_up_to_date(exercise):
     to the base that the solution has not followed."""
     solution, base = REPO / exercise.folder, REPO / exercise.base
     lost, replaced = {}, 0
-    for relative in order.hand_written_files(base):
+    for relative in chain.hand_written_files(base):
         old, new = lines(base / relative), lines(solution / relative)
-        matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-        for tag, start, end, _, _ in matcher.get_opcodes():
+        for tag, start, end, _, _ in chain.line_changes(old, new):
             changed = [line.strip() for line in old[start:end] if line.strip()]
             if tag == "delete" and changed:
                 lost.setdefault(relative.as_posix(), []).extend(changed)
@@ -62,16 +60,7 @@ def test_the_solution_keeps_its_base_up_to_date(exercise):
 
 def test_the_exercise_is_one_small_lesson(exercise):
     solution, base = REPO / exercise.folder, REPO / exercise.base
-    counts = {}
-    for relative in sorted(files(base) | files(solution)):
-        if order.vendored(relative) or relative.name == "README.md":
-            continue
-        diff = difflib.unified_diff(lines(base / relative),
-                                    lines(solution / relative), n=0)
-        changed = [line for line in diff if line[:1] in "+-"
-                   and line[:3] not in ("+++", "---") and line[1:].strip()]
-        if changed:
-            counts[relative.as_posix()] = len(changed)
+    counts = chain.folder_changes(base, solution)
     assert counts, f"{exercise.folder} is the same as {exercise.base}"
     assert sum(counts.values()) <= MAX_CHANGED_LINES, (
         f"{exercise.folder} changes {counts} lines of {exercise.base}: an "
@@ -79,11 +68,7 @@ def test_the_exercise_is_one_small_lesson(exercise):
 
 
 def test_the_solution_fits_a_code_box(exercise):
-    solution = REPO / exercise.folder
-    long = [f"{exercise.folder}/{relative.as_posix()}:{number}"
-            for relative in order.hand_written_files(solution)
-            if relative.name != "README.md"
-            for number, line in enumerate(lines(solution / relative), 1)
-            if len(line) > MAX_LINE_LENGTH]
-    assert not long, (f"lines longer than {MAX_LINE_LENGTH} characters "
-                      f"scroll sideways on the pages: {long}")
+    long = chain.long_lines(REPO / exercise.folder)
+    assert not long, (f"lines of {exercise.folder} longer than "
+                      f"{MAX_LINE_LENGTH} characters scroll sideways on the "
+                      f"pages: {long}")

@@ -1,7 +1,7 @@
 """Exercise "The time of each message" (docs/exercises-part2.md): the server
 adds the time it relayed a message, and each page shows it in its reader's
 own time zone."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
@@ -29,7 +29,7 @@ def time_of(payload, who):
         sent = None
     assert sent is not None and sent.tzinfo is not None, (
         "the time should be ISO 8601 text with its time zone, such as "
-        "datetime.now(timezone.utc).isoformat(): it is "
+        "datetime.now(UTC).isoformat(): it is "
         f"{payload['time']!r}")
     return sent
 
@@ -42,9 +42,9 @@ def message_received(sio, who):
 
 def test_every_message_carries_the_servers_time(login):
     alice, bob = login("alice", "r"), login("bob", "r")
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     expect_answer(send(alice, "hello"), OK, "send_message")
-    after = datetime.now(timezone.utc)
+    after = datetime.now(UTC)
     for sio, who in ((alice, "alice"), (bob, "bob")):
         sent = time_of(message_received(sio, who), who)
         assert before - SLACK <= sent <= after + SLACK, (
@@ -57,7 +57,7 @@ def test_the_sender_cannot_choose_the_time(login):
     expect_answer(send(alice, "from the past",
                        time="2000-01-01T00:00:00+00:00"), OK, "send_message")
     sent = time_of(message_received(bob, "bob"), "bob")
-    assert abs(sent - datetime.now(timezone.utc)) < SLACK, (
+    assert abs(sent - datetime.now(UTC)) < SLACK, (
         "the time should come from the server's clock, never from the "
         f"sender's payload: alice said 2000, and bob got {sent}")
 

@@ -47,9 +47,9 @@ def classroom_addresses(found):
     addresses = []
     for text in found:
         address = ipaddress.ip_address(text)
-        if not address.is_loopback and not address.is_link_local:
-            if text not in addresses:
-                addresses.append(text)
+        if (not address.is_loopback and not address.is_link_local
+                and text not in addresses):
+            addresses.append(text)
     return addresses
 
 

@@ -1,11 +1,11 @@
-"""MkDocs hook: the complete code of a checkpoint on a page, for typing along.
+"""The complete code of a checkpoint on a page, for typing along.
 
 A line of its own in a page (it may be indented, inside an admonition or a tab, say)
 
     <!-- step-code: part2_chat/steps/2_joining -->
 
 becomes every hand-written file of that checkpoint, compared with the checkpoint just before
-it in the order of docs/hooks/checkpoints.py (part 2's step 2 with step 1; the finished
+it in the order of tutorial/chain.py (part 2's step 2 with step 1; the finished
 part2_chat with part 2's last step; the first checkpoint with nothing). To compare with
 another checkpoint, name it: `<!-- step-code: part2_chat from part1_hello -->`. The path is
 the checkpoint's folder below the repository; a folder that is not a checkpoint stops the
@@ -31,13 +31,13 @@ files) to copy, which are not shown. Left out altogether: README.md files (a par
 which its page includes), __pycache__, hidden folders, files git ignores, a part folder's
 steps/, and lines carrying `--8<--` (the snippet region markers).
 """
-import difflib
-import importlib.util
 import posixpath
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from tutorial import chain
+from tutorial.markdown import fence_for, indent
 
 PLACEHOLDER = re.compile(
     r"^(?P<indent>[ \t]*)<!--\s*step-code:\s*(?P<folder>[^\s>]+?)/?"
@@ -47,24 +47,6 @@ LANGUAGES = {".py": "python", ".js": "javascript", ".css": "css", ".toml": "toml
              ".sh": "bash", ".md": "markdown", ".html": "html"}
 NAMED_LANGUAGES = {"nginx.conf": "nginx"}
 EXERCISES = "exercises"  # the folder of the exercises' solutions
-
-
-def _load_checkpoints():
-    """docs/hooks/checkpoints.py, loaded by its path under the name the tests use too (a
-    plain `import checkpoints` would find tests/checkpoints.py inside pytest)."""
-    path = Path(__file__).with_name("checkpoints.py")
-    module = sys.modules.get("checkpoint_order")
-    if module is not None and Path(module.__file__).resolve() == path.resolve():
-        return module
-    spec = importlib.util.spec_from_file_location("checkpoint_order", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["checkpoint_order"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-order = _load_checkpoints()
-fence_for, indent = order.fence_for, order.indent
 
 
 class StepCodeError(Exception):
@@ -96,7 +78,7 @@ def language(relative):
 
 def shown(relative):
     """Whether the file is typed along: hand-written, and not a README."""
-    return not order.vendored(relative) and Path(relative).name.upper() != "README.MD"
+    return not chain.vendored(relative) and Path(relative).name.upper() != "README.MD"
 
 
 def inline_code(text):
@@ -122,9 +104,9 @@ def compare(old_lines, new_lines):
     either end of a changed run are not highlighted, and runs of blank lines
     alone are not listed as gone. A line that moved or was re-indented is both:
     highlighted where it is now, and listed where it was."""
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     highlighted, gone = [], []
-    for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+    for tag, old_start, old_end, new_start, new_end in chain.line_changes(
+            old_lines, new_lines):
         if tag in ("replace", "insert"):
             run = list(range(new_start, new_end))
             while run and not new_lines[run[0]].strip():
@@ -177,32 +159,33 @@ def render(root, folder, since=None, what_changed_link=None):
     the link to the What changed page from the page that shows the code (or None), to which
     the checkpoint's anchor is added."""
     root = Path(root)
-    checkpoint = order.find(root, root / folder)
+    checkpoint = chain.find(root, root / folder)
     exercise = checkpoint is None and since and solution(root, folder)
     if exercise:
         checkpoint = exercise
     if checkpoint is None:
-        raise StepCodeError(f"step-code: {folder} is not a checkpoint folder; the "
-                            f"checkpoints are: {', '.join(c.name for c in order.checkpoints(root))}")
+        names = ", ".join(c.name for c in chain.checkpoints(root))
+        raise StepCodeError(f"step-code: {folder} is not a checkpoint folder; "
+                            f"the checkpoints are: {names}")
     if since is None:
-        before = order.previous(root, checkpoint)
+        before = chain.previous(root, checkpoint)
     else:
-        before = order.find(root, root / since)
+        before = chain.find(root, root / since)
         if before is None:
             raise StepCodeError(f"step-code: {since} (after 'from') is not a checkpoint folder")
     details_link = None
     if what_changed_link and since is None:
         details_link = f"{what_changed_link}#{checkpoint.name.replace('/', '-')}"
-    old_files = order.lesson_files(before.folder) if before else set()
-    new_files = order.lesson_files(checkpoint.folder)
+    old_files = chain.lesson_files(before.folder) if before else set()
+    new_files = chain.lesson_files(checkpoint.folder)
     parts = []
-    for relative in sorted(new_files, key=order.reading_order):
+    for relative in sorted(new_files, key=chain.reading_order):
         if not shown(relative):
             continue
-        lines = order.shown_lines(checkpoint.folder / relative)
+        lines = chain.shown_lines(checkpoint.folder / relative)
         if lines is None:
             continue
-        old_lines = (order.shown_lines(before.folder / relative)
+        old_lines = (chain.shown_lines(before.folder / relative)
                      if relative in old_files else None)
         if old_lines is None:
             parts.append(f"`{relative.as_posix()}` is a new file:\n\n"
@@ -216,14 +199,14 @@ def render(root, folder, since=None, what_changed_link=None):
             highlighted, gone = compare(old_lines, lines)
             parts.append(change_note(relative, gone, details_link) + "\n"
                          + code_block(relative, lines, highlighted))
-    removed = sorted((r for r in old_files - new_files if shown(r)), key=order.reading_order)
+    removed = sorted((r for r in old_files - new_files if shown(r)), key=chain.reading_order)
     if removed:
         parts.append("Delete " + ", ".join(f"`{r.as_posix()}`" for r in removed)
                      + ": this step no longer has "
                      + ("it" if len(removed) == 1 else "them") + ".\n")
-    copied = sorted((r for r in new_files if order.vendored(r)
+    copied = sorted((r for r in new_files if chain.vendored(r)
                      and (r not in old_files or (checkpoint.folder / r).read_bytes()
-                          != (before.folder / r).read_bytes())), key=order.reading_order)
+                          != (before.folder / r).read_bytes())), key=chain.reading_order)
     if copied:
         parts.append("Copy " + ", ".join(f"`{r.as_posix()}`" for r in copied)
                      + f" from `{checkpoint.name}/` in the repository: "

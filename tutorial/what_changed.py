@@ -1,6 +1,6 @@
-"""MkDocs hook: the "What changed" page, generated from the checkpoint folders at build time.
+"""The "What changed" page, generated from the checkpoint folders at build time.
 
-The checkpoints and their order come from docs/hooks/checkpoints.py: part1_hello, part 2's
+The checkpoints and their order come from tutorial/chain.py: part1_hello, part 2's
 steps (part2_chat/steps/1_pages, ...), the finished part2_chat, part3_deploy, part 4's steps,
 part4_scale. In docs/what-changed.md the line PLACEHOLDER becomes a table with one row per
 consecutive pair of checkpoints (lines added and removed; the line TABLE_PLACEHOLDER, if the
@@ -19,33 +19,16 @@ checkpoint of its own), and the lines carrying `--8<--` comments that mark regio
 docs' snippet includes.
 """
 import difflib
-import importlib.util
-import sys
 from pathlib import Path
+
+from tutorial import chain
+from tutorial.markdown import fence_for, indent
 
 PLACEHOLDER = "<!-- what-changed -->"
 # Where the summary table goes, if the page has this line; else it opens PLACEHOLDER's text.
 TABLE_PLACEHOLDER = "<!-- what-changed-table -->"
 # A diff with at most this many changed lines is shown open; longer ones start folded.
 OPEN_UP_TO = 60
-
-
-def _load_checkpoints():
-    """docs/hooks/checkpoints.py, loaded by its path under the name the tests use too (a
-    plain `import checkpoints` would find tests/checkpoints.py inside pytest)."""
-    path = Path(__file__).with_name("checkpoints.py")
-    module = sys.modules.get("checkpoint_order")
-    if module is not None and Path(module.__file__).resolve() == path.resolve():
-        return module
-    spec = importlib.util.spec_from_file_location("checkpoint_order", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["checkpoint_order"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-order = _load_checkpoints()
-fence_for, indent = order.fence_for, order.indent
 
 
 def anchor(checkpoint):
@@ -57,15 +40,15 @@ def file_change(old, new, relative, old_name, new_name):
     """What happened to one file: None if nothing did, else a dict with its table `row`,
     its diff `block` (or None) and the `added` and `removed` line counts."""
     name = relative.as_posix()
-    reason = order.vendored(relative)
+    reason = chain.vendored(relative)
     kind = "added" if old is None else "removed" if new is None else "changed"
     if reason:
         if old is not None and new is not None and old.read_bytes() == new.read_bytes():
             return None
         return {"row": f"| `{name}` | {kind} (not shown: {reason}) |", "block": None,
                 "added": 0, "removed": 0}
-    old_lines = [] if old is None else order.shown_lines(old)
-    new_lines = [] if new is None else order.shown_lines(new)
+    old_lines = [] if old is None else chain.shown_lines(old)
+    new_lines = [] if new is None else chain.shown_lines(new)
     if old_lines is None or new_lines is None:
         return {"row": f"| `{name}` | {kind} (not shown: not a text file) |", "block": None,
                 "added": 0, "removed": 0}
@@ -75,8 +58,8 @@ def file_change(old, new, relative, old_name, new_name):
         old_lines, new_lines, lineterm="",
         fromfile="/dev/null" if old is None else f"{old_name}/{name}",
         tofile="/dev/null" if new is None else f"{new_name}/{name}"))
-    added = sum(1 for line in diff if line.startswith("+") and not line.startswith("+++"))
-    removed = sum(1 for line in diff if line.startswith("-") and not line.startswith("---"))
+    # Counted as the step budget counts them: non-blank lines only.
+    removed, added = chain.removed_and_added(old_lines, new_lines)
     text = "\n".join(diff) + "\n"
     fence = fence_for(text)
     if kind == "changed":
@@ -93,9 +76,9 @@ def file_change(old, new, relative, old_name, new_name):
 
 def changes(old, new):
     """The file changes from checkpoint `old` to checkpoint `new`, in reading order."""
-    old_files, new_files = order.lesson_files(old.folder), order.lesson_files(new.folder)
+    old_files, new_files = chain.lesson_files(old.folder), chain.lesson_files(new.folder)
     found = []
-    for relative in sorted(old_files | new_files, key=order.reading_order):
+    for relative in sorted(old_files | new_files, key=chain.reading_order):
         change = file_change(
             old.folder / relative if relative in old_files else None,
             new.folder / relative if relative in new_files else None,
@@ -132,7 +115,7 @@ def summary_table(rows):
 
 def render(root):
     """(the summary table, the sections) as markdown."""
-    rows = [(old, new, changes(old, new)) for old, new in order.pairs(root)]
+    rows = [(old, new, changes(old, new)) for old, new in chain.pairs(root)]
     if not rows:
         return "", "There is only one checkpoint folder, so nothing has changed yet.\n"
     return (summary_table(rows),
@@ -153,6 +136,6 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
 def on_serve(server, config, builder, **kwargs):
     """`mkdocs serve` rebuilds when a file in any part folder (steps included) changes."""
     root = Path(config["config_file_path"]).parent
-    for folder in order.part_folders(root):
+    for folder in chain.part_folders(root):
         server.watch(str(folder))
     return server

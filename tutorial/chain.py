@@ -1,13 +1,34 @@
-"""The tutorial's checkpoints, in the order a learner meets them.
+"""The tutorial's chain of checkpoints: the one model the docs, the tests,
+the scripts and `make carry` share.
 
-A part folder (`part2_chat/`) is the finished part. A part may be cut into steps, each a
-complete, runnable folder of its own under `steps/` (`part2_chat/steps/1_pages/`). The
-order is: part 1, part 2's steps, the finished part 2, part 3, part 4's steps, the
-finished part 4, and so on. Both the docs hooks and the tests read the order from here.
+A part folder (`part2_chat/`) is the finished part. A part may be cut into
+steps, each a complete, runnable folder of its own under `steps/`
+(`part2_chat/steps/1_pages/`). The order is: part 1, part 2's steps, the
+finished part 2, part 3, part 4's steps, the finished part 4, and so on.
+Each exercise's solution (`exercises/<part>_<name>/`, from docs/lessons.yml)
+is its base checkpoint plus the exercise.
+
+Here too: which files of a checkpoint are lessons (hand-written, vendored),
+how the lines changed between two of them are counted, and the limits a
+step keeps to.
 """
+import difflib
+import functools
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from tutorial import lessons
+
+REPO = Path(__file__).resolve().parent.parent
+EXERCISES_FOLDER = "exercises"  # the exercises' solutions, one folder each
+# "About 120" lines a step or an exercise: changed non-blank lines of its
+# hand-written files (templates, CSS and JS included; vendored files, the
+# snippet region markers and README prose left out).
+MAX_CHANGED_LINES = 130
+# Lesson code fits a code box on a page without scrolling sideways.
+MAX_LINE_LENGTH = 79
 
 PART_FOLDER = re.compile(r"part(\d+)_\w+")
 STEP_FOLDER = re.compile(r"(\d+)_\w+")
@@ -119,7 +140,6 @@ def previous(root, checkpoint):
 def _git_ignored(folder, relatives):
     """The paths among `relatives` that git ignores (a server's run-time files, say).
     Outside a git checkout, or without git, nothing counts as ignored."""
-    import subprocess
     if not relatives:
         return set()
     try:
@@ -187,15 +207,123 @@ def shown_lines(path):
     return [line for line in text.splitlines() if SNIPPET_MARKER not in line]
 
 
-# Markdown helpers the hooks share (what_changed.py, step_code.py).
+def code_files(folder):
+    """The hand-written files a learner types: no README (a part's prose,
+    which its page includes), in reading order."""
+    return [relative for relative in hand_written_files(folder)
+            if relative.name.upper() != "README.MD"]
 
-def fence_for(text):
-    """A backtick fence longer than any run of backticks inside `text`."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    return "`" * max(3, longest + 1)
+
+# Changed lines: one count for the step budget, the exercises and the pages.
+
+def line_changes(old_lines, new_lines):
+    """difflib's opcodes from `old_lines` to `new_lines` (every one, also
+    'equal'), with the same matcher everywhere (no junk heuristic)."""
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines,
+                                      autojunk=False)
+    return matcher.get_opcodes()
 
 
-def indent(text, prefix="    "):
-    """`text` with `prefix` before every non-blank line."""
-    return "".join(prefix + line if line.strip() else line
-                   for line in text.splitlines(keepends=True))
+def removed_and_added(old_lines, new_lines):
+    """(non-blank lines removed, non-blank lines added) from `old_lines` to
+    `new_lines`: a changed line is both, once gone and once new."""
+    removed = added = 0
+    for tag, old_start, old_end, new_start, new_end in line_changes(
+            old_lines, new_lines):
+        if tag != "equal":
+            removed += sum(1 for line in old_lines[old_start:old_end]
+                           if line.strip())
+            added += sum(1 for line in new_lines[new_start:new_end]
+                         if line.strip())
+    return removed, added
+
+
+def changed_lines(old_lines, new_lines):
+    """How many non-blank lines are added or removed: the one count of
+    the step budget, the exercises' budget and the What changed page."""
+    return sum(removed_and_added(old_lines, new_lines))
+
+
+def file_lines(path):
+    """shown_lines() of `path`, or [] for a file that is not there."""
+    path = Path(path)
+    return (shown_lines(path) or []) if path.is_file() else []
+
+
+def folder_changes(old_folder, new_folder):
+    """{file: changed lines} of the code files (code_files()) from one
+    folder to another, for the files with any."""
+    counts = {}
+    names = {*code_files(old_folder), *code_files(new_folder)}
+    for relative in sorted(names, key=reading_order):
+        count = changed_lines(file_lines(Path(old_folder) / relative),
+                              file_lines(Path(new_folder) / relative))
+        if count:
+            counts[relative.as_posix()] = count
+    return counts
+
+
+# The exercises: each solution folder is its base checkpoint plus one task.
+
+def exercises(root=REPO):
+    """The exercises of docs/lessons.yml, in its order."""
+    data = Path(root) / "docs" / "lessons.yml"
+    return _exercises(data, data.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _exercises(data, modified):
+    """Read once per version of the file (`modified`), not once a call."""
+    return tuple(lessons.load(data)[1])
+
+
+def solution_base(root, folder):
+    """The base checkpoint of the exercise solution in `folder`, or None if
+    `folder` is not a solution folder."""
+    folder = Path(folder).resolve()
+    for exercise in exercises(root):
+        if (Path(root) / exercise.folder).resolve() == folder:
+            return find(root, Path(root) / exercise.base)
+    return None
+
+
+def after(root, checkpoint):
+    """The checkpoints after `checkpoint`, in order."""
+    found = checkpoints(root)
+    return found[found.index(checkpoint) + 1:]
+
+
+def solutions_on(root, checkpoint):
+    """The exercises whose base is `checkpoint` or a later checkpoint."""
+    order = checkpoints(root)
+    since = order.index(checkpoint)
+    return [exercise for exercise in exercises(root)
+            if order.index(find(root, Path(root) / exercise.base)) >= since]
+
+
+# What a copy must pass: the behaviour it has reached.
+
+def reached_by(root, folder, step=None):
+    """{part: step} of what `folder` contains: a checkpoint's own, a
+    solution's base's, or for a learner's copy (a folder that is neither)
+    part 2 at `step` (or finished)."""
+    checkpoint = find(root, folder) or solution_base(root, folder)
+    if checkpoint is None:
+        last = max(c.step for c in checkpoints(root) if c.part == 2)
+        return {1: 1, 2: step or last}
+    return reached(root, checkpoint)
+
+
+def exercises_by_id(root=REPO):
+    """{id: exercise} of docs/lessons.yml."""
+    return {exercise.id: exercise for exercise in exercises(root)}
+
+
+def long_lines(folder):
+    """"file:line" of every line of the code files in `folder` longer than
+    MAX_LINE_LENGTH: it would scroll sideways in a code box."""
+    return [f"{relative.as_posix()}:{number}"
+            for relative in code_files(folder)
+            for number, line in enumerate(file_lines(Path(folder) / relative),
+                                          1)
+            if len(line) > MAX_LINE_LENGTH]

@@ -1,4 +1,4 @@
-"""MkDocs hook: every tutorial page's lesson structure, from docs/lessons.yml.
+"""Every tutorial page's lesson structure, from docs/lessons.yml.
 
 docs/lessons.yml holds, for each tutorial page, the questions it answers, what a learner
 can do after it (objectives), its teaching time and its key points, and the exercises,
@@ -26,7 +26,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent.parent / "lessons.yml"
+from tutorial.markdown import indent
+
+DATA = Path(__file__).resolve().parent.parent / "docs" / "lessons.yml"
 LESSON = re.compile(r"^<!--\s*lesson:\s*(?P<id>[\w-]+)\s*-->[ \t]*$", re.M)
 KEYPOINTS = re.compile(r"^<!--\s*keypoints\s*-->[ \t]*$", re.M)
 SCHEDULE = re.compile(r"^<!--\s*schedule\s*-->[ \t]*$", re.M)
@@ -120,11 +122,6 @@ def link(target, here):
 
 def bullets(items):
     return "".join(f"- {item}\n" for item in items)
-
-
-def indent(text):
-    return "".join("    " + line if line.strip() else line
-                   for line in text.splitlines(keepends=True))
 
 
 def time_line(lesson, exercises):

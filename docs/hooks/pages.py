@@ -1,0 +1,31 @@
+"""MkDocs hook: the pages built from the tutorial's own folders.
+
+The work is done by the package `tutorial/` at the top of the repository,
+which the tests import too:
+
+- tutorial/what_changed.py: the "What changed" page, from the checkpoints;
+- tutorial/step_code.py: a checkpoint's complete code, for typing along;
+- tutorial/lessons.py: each page's questions, objectives, time and key
+  points, the schedule and the exercises, from docs/lessons.yml.
+"""
+import sys
+from pathlib import Path
+
+# MkDocs puts only this hook's folder on sys.path while it loads the hook.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tutorial import lessons, step_code, what_changed  # noqa: E402
+
+
+def on_page_markdown(markdown, page, config, files, **kwargs):
+    for builder in (what_changed, step_code, lessons):
+        markdown = builder.on_page_markdown(markdown, page, config, files)
+    return markdown
+
+
+def on_page_content(html, page, config, files, **kwargs):
+    return lessons.on_page_content(html, page, config, files)
+
+
+def on_serve(server, config, builder, **kwargs):
+    return what_changed.on_serve(server, config, builder)
