@@ -42,6 +42,7 @@ MAX_ROOM_LENGTH = 64
 # such a message still fits in MAX_PACKET_BYTES.
 MAX_MESSAGE_LENGTH = limit_from_environment("CHAT_MAX_MESSAGE_LENGTH",
                                             1000, 2000)
+
 # The biggest packet we accept. A 1,000-character message is at most about
 # 6 KB once JSON-escaped, so anything much larger is refused unread.
 MAX_PACKET_BYTES = 16 * 1024

@@ -39,6 +39,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 MAX_USERNAME_LENGTH = 32
 MAX_ROOM_LENGTH = 64
 MAX_MESSAGE_LENGTH = 1000
+
 # The biggest packet we accept. A 1,000-character message is at most about
 # 6 KB once JSON-escaped, so anything much larger is refused unread.
 MAX_PACKET_BYTES = 16 * 1024
