@@ -16,6 +16,7 @@ import difflib
 import functools
 import re
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,13 +43,13 @@ class Checkpoint:
     finished: bool  # True for the part folder itself
 
     @property
-    def name(self):
+    def name(self) -> str:
         """Its path below the repository, e.g. part2_chat/steps/1_pages."""
         return self.folder.relative_to(self.folder.parents[
             2 if not self.finished else 0]).as_posix()
 
     @property
-    def label(self):
+    def label(self) -> str:
         """How the pages call it: "part 2, step 1" or "part 2 (finished)"."""
         if self.finished and self.step == 1:
             return f"part {self.part}"
@@ -57,14 +58,14 @@ class Checkpoint:
         return f"part {self.part}, step {self.step}"
 
 
-def part_folders(root):
+def part_folders(root: str | Path) -> list[Path]:
     """The part folders in `root`, in the order of their numbers."""
     folders = [path for path in Path(root).iterdir()
                if path.is_dir() and PART_FOLDER.fullmatch(path.name)]
     return sorted(folders, key=lambda path: int(PART_FOLDER.fullmatch(path.name)[1]))
 
 
-def step_folders(part_folder):
+def step_folders(part_folder: str | Path) -> list[Path]:
     """The step folders of one part, in the order of their numbers."""
     steps = Path(part_folder) / "steps"
     if not steps.is_dir():
@@ -74,7 +75,7 @@ def step_folders(part_folder):
     return sorted(folders, key=lambda path: int(STEP_FOLDER.fullmatch(path.name)[1]))
 
 
-def checkpoints(root):
+def checkpoints(root: str | Path) -> list[Checkpoint]:
     """Every checkpoint in `root`, steps before the part they lead to."""
     found = []
     for part_folder in part_folders(root):
@@ -87,7 +88,7 @@ def checkpoints(root):
     return found
 
 
-def find(root, folder):
+def find(root: str | Path, folder: str | Path) -> Checkpoint | None:
     """The Checkpoint of `folder` (a path inside `root`), or None."""
     folder = Path(folder).resolve()
     for checkpoint in checkpoints(root):
@@ -96,7 +97,7 @@ def find(root, folder):
     return None
 
 
-def reached(root, checkpoint):
+def reached(root: str | Path, checkpoint: Checkpoint) -> dict[int, int]:
     """{part: step} for what `checkpoint` contains: every earlier part finished, and its
     own part up to its own step."""
     steps = {}
@@ -107,7 +108,7 @@ def reached(root, checkpoint):
     raise ValueError(f"{checkpoint} is not a checkpoint of {root}")
 
 
-def is_in_steps(relative):
+def is_in_steps(relative: str | Path) -> bool:
     """Whether a path inside a part folder belongs to one of its steps (steps/...)."""
     return bool(Path(relative).parts) and Path(relative).parts[0] == "steps"
 
@@ -117,17 +118,17 @@ def is_in_steps(relative):
 SNIPPET_MARKER = "--8<--"  # lines that mark regions for the pages' snippet includes
 
 
-def is_part_folder(folder):
+def is_part_folder(folder: str | Path) -> bool:
     return bool(PART_FOLDER.fullmatch(Path(folder).name))
 
 
-def pairs(root):
+def pairs(root: str | Path) -> list[tuple[Checkpoint, Checkpoint]]:
     """Every consecutive pair (earlier, later) of checkpoints in `root`."""
     found = checkpoints(root)
     return list(zip(found, found[1:]))
 
 
-def previous(root, checkpoint):
+def previous(root: str | Path, checkpoint: Checkpoint) -> Checkpoint | None:
     """The checkpoint just before `checkpoint`, or None for the first one."""
     earlier = None
     for candidate in checkpoints(root):
@@ -137,7 +138,7 @@ def previous(root, checkpoint):
     raise ValueError(f"{checkpoint} is not a checkpoint of {root}")
 
 
-def _git_ignored(folder, relatives):
+def _git_ignored(folder: Path, relatives: list[Path]) -> set[Path]:
     """The paths among `relatives` that git ignores (a server's run-time files, say).
     Outside a git checkout, or without git, nothing counts as ignored."""
     if not relatives:
@@ -154,7 +155,7 @@ def _git_ignored(folder, relatives):
     return {Path(name) for name in result.stdout.split("\0") if name}
 
 
-def lesson_files(folder):
+def lesson_files(folder: str | Path) -> set[Path]:
     """Every file of the checkpoint in `folder`, as paths relative to it: no hidden
     folders, no compiled Python, nothing git ignores, and for a part folder nothing from
     its steps/ (each step is a checkpoint of its own)."""
@@ -170,7 +171,7 @@ def lesson_files(folder):
     return found - _git_ignored(folder, sorted(found))
 
 
-def vendored(relative):
+def vendored(relative: str | Path) -> str | None:
     """Why a file is not hand-written ("a vendored library", "a licence text"), or None."""
     name = Path(relative).name
     if name.endswith(".min.js") or name.endswith(".map"):
@@ -180,7 +181,7 @@ def vendored(relative):
     return None
 
 
-def reading_order(relative):
+def reading_order(relative: str | Path) -> tuple[int, str]:
     """Sort key: app.py, then templates/, then static/, then the rest, each by path."""
     relative = Path(relative)
     parts = relative.parts
@@ -189,13 +190,13 @@ def reading_order(relative):
     return group, relative.as_posix()
 
 
-def hand_written_files(folder):
+def hand_written_files(folder: str | Path) -> list[Path]:
     """The checkpoint's files that are not vendored, in reading order."""
     return sorted((relative for relative in lesson_files(folder) if not vendored(relative)),
                   key=reading_order)
 
 
-def shown_lines(path):
+def shown_lines(path: str | Path) -> list[str] | None:
     """The file's lines (without line ends) as the pages show them, without the lines that
     carry snippet region markers; None if it is not UTF-8 text."""
     try:
@@ -207,7 +208,7 @@ def shown_lines(path):
     return [line for line in text.splitlines() if SNIPPET_MARKER not in line]
 
 
-def code_files(folder):
+def code_files(folder: str | Path) -> list[Path]:
     """The hand-written files a learner types: no README (a part's prose,
     which its page includes), in reading order."""
     return [relative for relative in hand_written_files(folder)
@@ -216,7 +217,8 @@ def code_files(folder):
 
 # Changed lines: one count for the step budget, the exercises and the pages.
 
-def line_changes(old_lines, new_lines):
+def line_changes(old_lines: Sequence[str],
+                 new_lines: Sequence[str]) -> Sequence[tuple[str, int, int, int, int]]:
     """difflib's opcodes from `old_lines` to `new_lines` (every one, also
     'equal'), with the same matcher everywhere (no junk heuristic)."""
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines,
@@ -224,7 +226,8 @@ def line_changes(old_lines, new_lines):
     return matcher.get_opcodes()
 
 
-def removed_and_added(old_lines, new_lines):
+def removed_and_added(old_lines: Sequence[str],
+                      new_lines: Sequence[str]) -> tuple[int, int]:
     """(non-blank lines removed, non-blank lines added) from `old_lines` to
     `new_lines`: a changed line is both, once gone and once new."""
     removed = added = 0
@@ -238,19 +241,19 @@ def removed_and_added(old_lines, new_lines):
     return removed, added
 
 
-def changed_lines(old_lines, new_lines):
+def changed_lines(old_lines: Sequence[str], new_lines: Sequence[str]) -> int:
     """How many non-blank lines are added or removed: the one count of
     the step budget, the exercises' budget and the What changed page."""
     return sum(removed_and_added(old_lines, new_lines))
 
 
-def file_lines(path):
+def file_lines(path: str | Path) -> list[str]:
     """shown_lines() of `path`, or [] for a file that is not there."""
     path = Path(path)
     return (shown_lines(path) or []) if path.is_file() else []
 
 
-def folder_changes(old_folder, new_folder):
+def folder_changes(old_folder: str | Path, new_folder: str | Path) -> dict[str, int]:
     """{file: changed lines} of the code files (code_files()) from one
     folder to another, for the files with any."""
     counts = {}
@@ -265,19 +268,19 @@ def folder_changes(old_folder, new_folder):
 
 # The exercises: each solution folder is its base checkpoint plus one task.
 
-def exercises(root=REPO):
+def exercises(root: str | Path = REPO) -> tuple[lessons.Exercise, ...]:
     """The exercises of docs/lessons.yml, in its order."""
     data = Path(root) / "docs" / "lessons.yml"
     return _exercises(data, data.stat().st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=8)
-def _exercises(data, modified):
+def _exercises(data: Path, modified: int) -> tuple[lessons.Exercise, ...]:
     """Read once per version of the file (`modified`), not once a call."""
     return tuple(lessons.load(data)[1])
 
 
-def solution_base(root, folder):
+def solution_base(root: str | Path, folder: str | Path) -> Checkpoint | None:
     """The base checkpoint of the exercise solution in `folder`, or None if
     `folder` is not a solution folder."""
     folder = Path(folder).resolve()
@@ -287,13 +290,13 @@ def solution_base(root, folder):
     return None
 
 
-def after(root, checkpoint):
+def after(root: str | Path, checkpoint: Checkpoint) -> list[Checkpoint]:
     """The checkpoints after `checkpoint`, in order."""
     found = checkpoints(root)
     return found[found.index(checkpoint) + 1:]
 
 
-def solutions_on(root, checkpoint):
+def solutions_on(root: str | Path, checkpoint: Checkpoint) -> list[lessons.Exercise]:
     """The exercises whose base is `checkpoint` or a later checkpoint."""
     order = checkpoints(root)
     since = order.index(checkpoint)
@@ -303,7 +306,8 @@ def solutions_on(root, checkpoint):
 
 # What a copy must pass: the behaviour it has reached.
 
-def reached_by(root, folder, step=None):
+def reached_by(root: str | Path, folder: str | Path,
+               step: int | None = None) -> dict[int, int]:
     """{part: step} of what `folder` contains: a checkpoint's own, a
     solution's base's, or for a learner's copy (a folder that is neither)
     part 2 at `step` (or finished)."""
@@ -314,12 +318,12 @@ def reached_by(root, folder, step=None):
     return reached(root, checkpoint)
 
 
-def exercises_by_id(root=REPO):
+def exercises_by_id(root: str | Path = REPO) -> dict[str, lessons.Exercise]:
     """{id: exercise} of docs/lessons.yml."""
     return {exercise.id: exercise for exercise in exercises(root)}
 
 
-def long_lines(folder):
+def long_lines(folder: str | Path) -> list[str]:
     """"file:line" of every line of the code files in `folder` longer than
     MAX_LINE_LENGTH: it would scroll sideways in a code box."""
     return [f"{relative.as_posix()}:{number}"

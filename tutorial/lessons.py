@@ -21,12 +21,21 @@ become:
 A placeholder that names nothing in docs/lessons.yml, or a lesson on the wrong page, stops
 the build. The tests read the exercises from here too (`load()`).
 """
+from __future__ import annotations
+
 import posixpath
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tutorial.markdown import indent
+
+if TYPE_CHECKING:  # for the hooks' annotations: importing this needs no MkDocs
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import Files
+    from mkdocs.structure.pages import Page
 
 DATA = Path(__file__).resolve().parent.parent / "docs" / "lessons.yml"
 LESSON = re.compile(r"^<!--\s*lesson:\s*(?P<id>[\w-]+)\s*-->[ \t]*$", re.M)
@@ -70,7 +79,7 @@ class Exercise:
     minutes: int
 
 
-def load(path=DATA):
+def load(path: str | Path = DATA) -> tuple[list[Lesson], list[Exercise]]:
     """(lessons, exercises) from docs/lessons.yml, checked for missing keys,
     repeated ids and exercises of unknown lessons."""
     import yaml
@@ -93,7 +102,11 @@ def load(path=DATA):
     return lessons, exercises
 
 
-def _record(kind, keys, entry, what):
+_Record = TypeVar("_Record", Lesson, Exercise)
+
+
+def _record(kind: type[_Record], keys: tuple[str, ...], entry: dict[str, Any] | None,
+            what: str) -> _Record:
     missing = [key for key in keys if key not in (entry or {})]
     if missing:
         raise LessonError(f"{DATA}: the {what} {entry!r} has no "
@@ -103,7 +116,7 @@ def _record(kind, keys, entry, what):
     return kind(**values)
 
 
-def duration(minutes):
+def duration(minutes: int) -> str:
     """45 -> "45 min", 135 -> "2 h 15 min"."""
     hours, rest = divmod(minutes, 60)
     if not hours:
@@ -111,20 +124,20 @@ def duration(minutes):
     return f"{hours} h" + (f" {rest} min" if rest else "")
 
 
-def exercises_of(lesson, exercises):
+def exercises_of(lesson: Lesson, exercises: Iterable[Exercise]) -> list[Exercise]:
     return [exercise for exercise in exercises if exercise.lesson == lesson.id]
 
 
-def link(target, here):
+def link(target: str, here: str) -> str:
     """A link from page `here` to page `target` (both below docs/)."""
     return posixpath.relpath(target, posixpath.dirname(here) or ".")
 
 
-def bullets(items):
+def bullets(items: Iterable[str]) -> str:
     return "".join(f"- {item}\n" for item in items)
 
 
-def time_line(lesson, exercises):
+def time_line(lesson: Lesson, exercises: Iterable[Exercise]) -> str:
     practice = sum(e.minutes for e in exercises_of(lesson, exercises))
     text = f"**Time:** {duration(lesson.teaching)} teaching"
     if practice:
@@ -132,7 +145,7 @@ def time_line(lesson, exercises):
     return text + "\n"
 
 
-def box(lesson, exercises):
+def box(lesson: Lesson, exercises: Iterable[Exercise]) -> str:
     """The overview at the top of a lesson's page."""
     body = (time_line(lesson, exercises) + "\n**Questions**\n\n"
             + bullets(lesson.questions)
@@ -142,7 +155,7 @@ def box(lesson, exercises):
             + f"\n{BOX_END}")
 
 
-def ending(lesson, exercises, here):
+def ending(lesson: Lesson, exercises: Iterable[Exercise], here: str) -> str:
     """The key points, and the lesson's exercises, at the end of its page."""
     text = '!!! success "Key points"\n\n' + indent(bullets(lesson.keypoints))
     own = exercises_of(lesson, exercises)
@@ -156,7 +169,7 @@ def ending(lesson, exercises, here):
     return text.rstrip("\n")
 
 
-def schedule(lessons, exercises, here):
+def schedule(lessons: Iterable[Lesson], exercises: Sequence[Exercise], here: str) -> str:
     """The home page's table: every lesson, its time and its objectives."""
     rows = ["| lesson | teaching | exercises | after it you can |",
             "|---|---|---|---|"]
@@ -174,7 +187,8 @@ def schedule(lessons, exercises, here):
     return "\n".join(rows)
 
 
-def exercise_table(lessons, exercises, here):
+def exercise_table(lessons: Iterable[Lesson], exercises: Iterable[Exercise],
+                   here: str) -> str:
     """Every exercise, by the lesson it builds on."""
     titles = {lesson.id: (lesson.title, lesson.page) for lesson in lessons}
     rows = ["| exercise | builds on | time | its tests |", "|---|---|---|---|"]
@@ -186,7 +200,7 @@ def exercise_table(lessons, exercises, here):
     return "\n".join(rows)
 
 
-def exercise_heading(exercise, lessons, here):
+def exercise_heading(exercise: Exercise, lessons: Iterable[Lesson], here: str) -> str:
     lesson = next(lesson for lesson in lessons if lesson.id == exercise.lesson)
     return (f"## {exercise.title} {{ #{exercise.id} }}\n\n"
             f"**Builds on:** [{lesson.title}]({link(lesson.page, here)}), "
@@ -194,7 +208,7 @@ def exercise_heading(exercise, lessons, here):
             f"· **Solution:** `{exercise.folder}/`")
 
 
-def check_command(exercise):
+def check_command(exercise: Exercise) -> str:
     return ("From the repository folder, with your copy of the step in "
             "`~/my-chat`:\n\n```sh\n.venv/bin/python -m pytest "
             f"{exercise.test} \\\n    --checkpoint ~/my-chat\n```\n\n"
@@ -203,7 +217,8 @@ def check_command(exercise):
             f"PART={exercise.folder}`.")
 
 
-def render(markdown, here, lessons, exercises):
+def render(markdown: str, here: str, lessons: Sequence[Lesson],
+           exercises: Sequence[Exercise]) -> str:
     """The page `here` (a path below docs/) with its placeholders filled in."""
     by_id = {lesson.id: lesson for lesson in lessons}
     exercise_by_id = {exercise.id: exercise for exercise in exercises}
@@ -223,7 +238,7 @@ def render(markdown, here, lessons, exercises):
         raise LessonError("<!-- keypoints --> needs a <!-- lesson: ID --> line on "
                           "the same page")
 
-    def exercise(match):
+    def exercise(match: re.Match[str]) -> Exercise:
         if match["id"] not in exercise_by_id:
             raise LessonError(f"{match[0]} names no exercise of docs/lessons.yml")
         return exercise_by_id[match["id"]]
@@ -238,7 +253,7 @@ def render(markdown, here, lessons, exercises):
     return CHECK.sub(lambda m: check_command(exercise(m)), markdown)
 
 
-def under_the_title(html):
+def under_the_title(html: str) -> str:
     """Move the lesson box under the page's first <h1>, if it stands above it."""
     start, end = html.find(BOX_START), html.find(BOX_END)
     title = html.find("<h1")
@@ -251,7 +266,8 @@ def under_the_title(html):
     return html[:after_title] + "\n" + text + html[after_title:]
 
 
-def on_page_markdown(markdown, page, config, files, **kwargs):
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files,
+                     **kwargs: object) -> str:
     if "<!--" not in markdown:
         return markdown
     from mkdocs.exceptions import PluginError
@@ -262,5 +278,6 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
         raise PluginError(f"{page.file.src_uri}: {error}") from None
 
 
-def on_page_content(html, page, config, files, **kwargs):
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files,
+                    **kwargs: object) -> str:
     return under_the_title(html)

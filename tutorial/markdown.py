@@ -2,13 +2,13 @@
 import re
 
 
-def fence_for(text):
+def fence_for(text: str) -> str:
     """A backtick fence longer than any run of backticks inside `text`."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     return "`" * max(3, longest + 1)
 
 
-def indent(text, prefix="    "):
+def indent(text: str, prefix: str = "    ") -> str:
     """`text` with `prefix` before every non-blank line."""
     return "".join(prefix + line if line.strip() else line
                    for line in text.splitlines(keepends=True))

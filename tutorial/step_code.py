@@ -31,13 +31,22 @@ files) to copy, which are not shown. Left out altogether: README.md files (a par
 which its page includes), __pycache__, hidden folders, files git ignores, a part folder's
 steps/, and lines carrying `--8<--` (the snippet region markers).
 """
+from __future__ import annotations
+
 import posixpath
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tutorial import chain
 from tutorial.markdown import fence_for, indent
+
+if TYPE_CHECKING:  # for the hooks' annotations: importing this needs no MkDocs
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import Files
+    from mkdocs.structure.pages import Page
 
 PLACEHOLDER = re.compile(
     r"^(?P<indent>[ \t]*)<!--\s*step-code:\s*(?P<folder>[^\s>]+?)/?"
@@ -60,14 +69,14 @@ class Solution:
     name: str
 
 
-def solution(root, folder):
+def solution(root: Path, folder: str | Path) -> Solution | None:
     """The Solution in `folder` (below `root`), or None if it is not one."""
     if Path(folder).parts[0] == EXERCISES and (root / folder).is_dir():
         return Solution(root / folder, Path(folder).as_posix())
     return None
 
 
-def language(relative):
+def language(relative: str | Path) -> str:
     relative = Path(relative)
     if relative.name in NAMED_LANGUAGES:
         return NAMED_LANGUAGES[relative.name]
@@ -76,18 +85,18 @@ def language(relative):
     return LANGUAGES.get(relative.suffix, "text")
 
 
-def shown(relative):
+def shown(relative: str | Path) -> bool:
     """Whether the file is typed along: hand-written, and not a README."""
     return not chain.vendored(relative) and Path(relative).name.upper() != "README.MD"
 
 
-def inline_code(text):
+def inline_code(text: str) -> str:
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def ranges(numbers):
+def ranges(numbers: Iterable[int]) -> str:
     """[1, 2, 3, 5] -> "1-3 5" (hl_lines' syntax)."""
     found = []
     for number in sorted(numbers):
@@ -98,7 +107,8 @@ def ranges(numbers):
     return " ".join(str(a) if a == b else f"{a}-{b}" for a, b in found)
 
 
-def compare(old_lines, new_lines):
+def compare(old_lines: list[str],
+            new_lines: list[str]) -> tuple[list[int], list[tuple[int, list[str]]]]:
     """(line numbers of `new_lines` that are new or changed, the runs of
     `old_lines` that are gone: [(old line number, [lines])]). Blank lines at
     either end of a changed run are not highlighted, and runs of blank lines
@@ -120,7 +130,7 @@ def compare(old_lines, new_lines):
     return highlighted, gone
 
 
-def code_block(relative, lines, highlighted=()):
+def code_block(relative: Path, lines: Iterable[str], highlighted: Sequence[int] = ()) -> str:
     name = relative.as_posix()
     text = "".join(line + "\n" for line in lines)
     fence = fence_for(text)
@@ -130,7 +140,8 @@ def code_block(relative, lines, highlighted=()):
     return f"{fence}{language(relative)} {options}\n{text}{fence}\n"
 
 
-def change_note(relative, gone, details_link):
+def change_note(relative: Path, gone: list[tuple[int, list[str]]],
+                details_link: str | None) -> str:
     """Above a changed file: what is highlighted and, folded, the lines that
     are gone, each run with the line it started at, as in a diff (a learner
     deletes the `-` lines from their copy)."""
@@ -153,7 +164,8 @@ def change_note(relative, gone, details_link):
             + indent(block, "    "))
 
 
-def render(root, folder, since=None, what_changed_link=None):
+def render(root: str | Path, folder: str | Path, since: str | Path | None = None,
+           what_changed_link: str | None = None) -> str:
     """The markdown that replaces the placeholder for checkpoint `folder` (a path below
     `root`), compared with checkpoint `since` or the one before it. `what_changed_link` is
     the link to the What changed page from the page that shows the code (or None), to which
@@ -218,14 +230,16 @@ def render(root, folder, since=None, what_changed_link=None):
     return "\n".join(parts)
 
 
-def replace_placeholders(markdown, root, what_changed_link=None):
-    def replace(match):
+def replace_placeholders(markdown: str, root: str | Path,
+                         what_changed_link: str | None = None) -> str:
+    def replace(match: re.Match[str]) -> str:
         text = render(root, match["folder"], match["since"], what_changed_link)
         return indent(text, match["indent"]).rstrip("\n")
     return PLACEHOLDER.sub(replace, markdown)
 
 
-def on_page_markdown(markdown, page, config, files, **kwargs):
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files,
+                     **kwargs: object) -> str:
     if "step-code:" not in markdown:
         return markdown
     from mkdocs.exceptions import PluginError

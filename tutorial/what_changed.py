@@ -18,11 +18,21 @@ that git ignores (a server's run-time files), a part folder's steps/ (each step 
 checkpoint of its own), and the lines carrying `--8<--` comments that mark regions for the
 docs' snippet includes.
 """
+from __future__ import annotations
+
 import difflib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 from tutorial import chain
 from tutorial.markdown import fence_for, indent
+
+if TYPE_CHECKING:  # for the hooks' annotations: importing this needs no MkDocs
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.livereload import LiveReloadServer
+    from mkdocs.structure.files import Files
+    from mkdocs.structure.pages import Page
 
 PLACEHOLDER = "<!-- what-changed -->"
 # Where the summary table goes, if the page has this line; else it opens PLACEHOLDER's text.
@@ -31,12 +41,21 @@ TABLE_PLACEHOLDER = "<!-- what-changed-table -->"
 OPEN_UP_TO = 60
 
 
-def anchor(checkpoint):
+class FileChange(TypedDict):
+    """What happened to one file (file_change())."""
+    row: str  # its row of the section's table
+    block: str | None  # its diff, or None if it is not shown
+    added: int
+    removed: int
+
+
+def anchor(checkpoint: chain.Checkpoint) -> str:
     """The id of the section that ends at `checkpoint`: part2_chat-steps-1_pages."""
     return checkpoint.name.replace("/", "-")
 
 
-def file_change(old, new, relative, old_name, new_name):
+def file_change(old: Path | None, new: Path | None, relative: Path, old_name: str,
+                new_name: str) -> FileChange | None:
     """What happened to one file: None if nothing did, else a dict with its table `row`,
     its diff `block` (or None) and the `added` and `removed` line counts."""
     name = relative.as_posix()
@@ -74,7 +93,7 @@ def file_change(old, new, relative, old_name, new_name):
             "added": added, "removed": removed}
 
 
-def changes(old, new):
+def changes(old: chain.Checkpoint, new: chain.Checkpoint) -> list[FileChange]:
     """The file changes from checkpoint `old` to checkpoint `new`, in reading order."""
     old_files, new_files = chain.lesson_files(old.folder), chain.lesson_files(new.folder)
     found = []
@@ -88,12 +107,13 @@ def changes(old, new):
     return found
 
 
-def title(checkpoint):
+def title(checkpoint: chain.Checkpoint) -> str:
     label = checkpoint.label
     return label[0].upper() + label[1:]
 
 
-def pair_section(old, new, found):
+def pair_section(old: chain.Checkpoint, new: chain.Checkpoint,
+                 found: list[FileChange]) -> str:
     """The markdown for one step: what changed from checkpoint `old` to `new`."""
     lines = [f"## From {old.label} to {new.label} {{#{anchor(new)}}}", "",
              f"From `{old.name}` to `{new.name}`.", ""]
@@ -104,7 +124,8 @@ def pair_section(old, new, found):
     return "\n".join(lines) + "\n" + "".join(c["block"] for c in found if c["block"])
 
 
-def summary_table(rows):
+def summary_table(
+        rows: list[tuple[chain.Checkpoint, chain.Checkpoint, list[FileChange]]]) -> str:
     lines = ["| from | to | lines added | lines removed |", "|---|---|--:|--:|"]
     for old, new, found in rows:
         added = sum(c["added"] for c in found)
@@ -113,7 +134,7 @@ def summary_table(rows):
     return "\n".join(lines) + "\n"
 
 
-def render(root):
+def render(root: str | Path) -> tuple[str, str]:
     """(the summary table, the sections) as markdown."""
     rows = [(old, new, changes(old, new)) for old, new in chain.pairs(root)]
     if not rows:
@@ -122,7 +143,8 @@ def render(root):
             "\n".join(pair_section(old, new, found) for old, new, found in rows))
 
 
-def on_page_markdown(markdown, page, config, files, **kwargs):
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files,
+                     **kwargs: object) -> str:
     if PLACEHOLDER not in markdown:
         return markdown
     table, sections = render(Path(config["config_file_path"]).parent)
@@ -133,7 +155,8 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     return markdown.replace(PLACEHOLDER, sections)
 
 
-def on_serve(server, config, builder, **kwargs):
+def on_serve(server: LiveReloadServer, config: MkDocsConfig, builder: Callable[..., object],
+             **kwargs: object) -> LiveReloadServer:
     """`mkdocs serve` rebuilds when a file in any part folder (steps included) changes."""
     root = Path(config["config_file_path"]).parent
     for folder in chain.part_folders(root):
