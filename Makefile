@@ -112,11 +112,15 @@ bench-docs: $(INSTALLED_DEV)
 		--markdown docs/benchmark.md --plot docs/images/benchmark.png
 
 # A class on the classroom network (scripts/classroom.py): the chat (PART, as for `make run`)
-# on every interface and the docs site beside it, with the addresses and QR codes to join.
+# and the docs site beside it, each behind a guard on every interface (scripts/guard.py),
+# with the addresses and QR codes to join.
 .PHONY: class
 CHAT_PORT ?= 5000
 DOCS_PORT ?= 8000
+# Connections one client address may hold (the guard, scripts/guard.py).
+PER_ADDRESS ?= 50
 
 class: $(INSTALLED_DEV)
 	@PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python scripts/classroom.py \
-		--part $(PART) --chat-port $(CHAT_PORT) --docs-port $(DOCS_PORT)
+		--part $(PART) --chat-port $(CHAT_PORT) --docs-port $(DOCS_PORT) \
+		--per-address $(PER_ADDRESS)

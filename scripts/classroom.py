@@ -3,11 +3,13 @@
     make class                      # the finished part 2
     make class PART=part2_chat/steps/3_messages
 
-Starts the chosen checkpoint on every interface and the built docs site on
-a second port, prints the addresses students type (with a QR code of each
-chat address), writes a page for the projector, and stops both on Ctrl+C.
-One SECRET_KEY is kept for the class in a file git ignores, so a restart
-signs nobody out.
+Starts the chosen checkpoint and the built docs site, each behind a guard
+(scripts/guard.py) that takes the classroom's connections on every IPv4
+interface: it keeps a flood from one address, half-sent requests and the
+open-file limit from stopping a server. Prints the addresses students type
+(with a QR code of each chat address), writes a page for the projector,
+and stops everything on Ctrl+C. One SECRET_KEY is kept for the class in a
+file git ignores, so a restart signs nobody out.
 """
 import argparse
 import ipaddress
@@ -17,6 +19,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -25,21 +28,16 @@ import urllib.request
 from html import escape
 from pathlib import Path
 
+import ifaddr
 import segno
+
+from guard import raise_open_file_limit
 
 REPO = Path(__file__).resolve().parent.parent
 KEY_FILE = REPO / ".class-secret-key"
 START_TIMEOUT = 30
-
-
-def parse_ip_addr(text):
-    """IPv4 addresses in the output of `ip -4 -o addr show` (Linux)."""
-    return re.findall(r"\binet (\d+\.\d+\.\d+\.\d+)/", text)
-
-
-def parse_ifconfig(text):
-    """IPv4 addresses in the output of `ifconfig` (macOS, BSD, older Linux)."""
-    return re.findall(r"\binet (?:addr:)?(\d+\.\d+\.\d+\.\d+)\b", text)
+GUARD = Path(__file__).with_name("guard.py")
+MIN_KEY_BYTES = 32
 
 
 def classroom_addresses(found):
@@ -54,40 +52,44 @@ def classroom_addresses(found):
 
 
 def this_machines_addresses():
-    """Every non-loopback IPv4 address of this computer."""
-    for command, parse in ((["ip", "-4", "-o", "addr", "show"], parse_ip_addr),
-                           (["ifconfig"], parse_ifconfig)):
-        if shutil.which(command[0]) or Path("/usr/sbin", command[0]).exists():
-            try:
-                output = subprocess.run(
-                    command, capture_output=True, text=True, timeout=10,
-                    env={**os.environ, "PATH": os.environ["PATH"] + ":/usr/sbin"}
-                ).stdout
-            except (OSError, subprocess.SubprocessError):
-                continue
-            addresses = classroom_addresses(parse(output))
-            if addresses:
-                return addresses
-    # No tool to ask: the address the computer would use to reach a network.
-    # Connecting a UDP socket sends nothing.
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.1", 9))
-            return classroom_addresses([probe.getsockname()[0]])
-        except OSError:
-            return []
+    """Every non-loopback IPv4 address of this computer, from its network
+    adapters (ifaddr works the same on Linux, macOS and Windows)."""
+    return classroom_addresses(ip.ip for adapter in ifaddr.get_adapters()
+                               for ip in adapter.ips if ip.is_IPv4)
+
+
+class KeyFileError(Exception):
+    """The class key file is not safe to use; the message says the fix."""
 
 
 def class_secret_key(path=KEY_FILE):
-    """The class's SECRET_KEY: read from `path`, or made once, owner-only."""
+    """The class's SECRET_KEY: read from `path`, or made once, owner-only.
+    A key others can read, or a short one, is refused: whoever knows the
+    key can sign a session cookie with any name in it."""
     path = Path(path)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return path.read_text().strip()
+        return existing_key(path)
     key = secrets.token_hex(32)
     with os.fdopen(descriptor, "w") as file:
         file.write(key + "\n")
+    return key
+
+
+def existing_key(path):
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise KeyFileError(
+            f"{path} can be read by other users of this computer "
+            f"(mode {stat.filemode(mode)}): anyone who reads it can sign in "
+            f"as anybody. Make it yours only: chmod 600 {path}")
+    key = path.read_text().strip()
+    if len(key.encode()) < MIN_KEY_BYTES:
+        raise KeyFileError(
+            f"{path} holds a key of {len(key.encode())} bytes; a class key "
+            f"needs at least {MIN_KEY_BYTES}, or it can be guessed. Delete "
+            f"it and a new one is made: rm {path}")
     return key
 
 
@@ -149,11 +151,11 @@ def chat_command(folder, port):
 
 
 def part4_stack(folder, port, workdir):
-    """Part 4's Procfile.local, with nginx listening on every interface at
-    `port`, from a copy of its nginx.conf in `workdir`."""
+    """Part 4's Procfile.local, with nginx listening on 127.0.0.1:`port`
+    (behind the guard), from a copy of its nginx.conf in `workdir`."""
     conf = (folder / "nginx.conf").read_text()
-    conf, count = re.subn(r"listen 127\.0\.0\.1:\d+;", f"listen 0.0.0.0:{port};",
-                          conf)
+    conf, count = re.subn(r"listen 127\.0\.0\.1:\d+;",
+                          f"listen 127.0.0.1:{port};", conf)
     if count != 1:
         raise SystemExit(f"{folder}/nginx.conf: expected one listen line")
     (workdir / "nginx.conf").write_text(conf)
@@ -174,6 +176,32 @@ def missing_programs(folder):
     return [tool for tool in ("redis-server", "nginx")
             if tool + " " in procfile.read_text()
             and not shutil.which(tool, path=path)]
+
+
+def free_loopback_port():
+    """A port no server uses on 127.0.0.1, for a server behind a guard."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def check_ports(options):
+    """Stop with the fix if the chat's or the docs' port is taken."""
+    for name, port in (("chat", options.chat_port),
+                       ("docs", options.docs_port)):
+        if not port_is_free(port):
+            flag = "CHAT_PORT" if name == "chat" else "DOCS_PORT"
+            raise SystemExit(
+                f"Port {port} for the {name} is taken (on macOS, port 5000 is "
+                f"often AirPlay Receiver). Stop what uses it, or pick another: "
+                f"make class {flag}={port + 1}")
+
+
+def guard(public_port, private_port, options):
+    """The guard in front of a server on 127.0.0.1:`private_port`."""
+    return [sys.executable, str(GUARD), "--listen", f"0.0.0.0:{public_port}",
+            "--to", f"127.0.0.1:{private_port}",
+            "--per-address", str(options.per_address)]
 
 
 def answers(port):
@@ -214,7 +242,13 @@ def main(argv=None):
     parser.add_argument("--key-file", type=Path, default=KEY_FILE)
     parser.add_argument("--no-build", action="store_true",
                         help="serve --site as it is")
+    parser.add_argument("--per-address", type=int, default=50,
+                        help="connections one client address may hold")
     options = parser.parse_args(argv)
+    before, after = raise_open_file_limit()  # the servers inherit it
+    if after != before:
+        print(f"Open files: this class may use {after} (the limit was "
+              f"{before}); every connection takes one.", flush=True)
 
     folder = (REPO / options.part).resolve()
     if not (folder / "app.py").exists():
@@ -227,13 +261,11 @@ def main(argv=None):
         raise SystemExit(f"{options.part} needs {', '.join(missing)}. "
                          f"Install: sudo apt-get install {' '.join(missing)} "
                          "(Debian, Ubuntu) or brew install redis nginx (macOS).")
-    for name, port in (("chat", options.chat_port), ("docs", options.docs_port)):
-        if not port_is_free(port):
-            flag = "CHAT_PORT" if name == "chat" else "DOCS_PORT"
-            raise SystemExit(
-                f"Port {port} for the {name} is taken (on macOS, port 5000 is "
-                f"often AirPlay Receiver). Stop what uses it, or pick another: "
-                f"make class {flag}={port + 1}")
+    check_ports(options)
+    try:
+        key = class_secret_key(options.key_file)
+    except KeyFileError as error:
+        raise SystemExit(str(error)) from None
 
     if not options.no_build:
         build_docs(options.site)
@@ -242,22 +274,30 @@ def main(argv=None):
     docs_urls = [f"http://{a}:{options.docs_port}/" for a in addresses]
     (options.site / "class.html").write_text(projector_page(chat_urls, docs_urls))
 
-    env = {**os.environ, "HOST": "0.0.0.0", "PORT": str(options.chat_port),
-           "SECRET_KEY": class_secret_key(options.key_file),
+    # The servers listen on loopback only; the guards take the classroom's
+    # connections on the ports students type.
+    chat_port, docs_port = free_loopback_port(), free_loopback_port()
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(chat_port),
+           "SECRET_KEY": key,
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
                    f"{os.environ['PATH']}{os.pathsep}/usr/sbin"}
     workdir = Path(tempfile.mkdtemp(prefix="class-"))
-    command = (chat_command(folder, options.chat_port)
-               or part4_stack(folder, options.chat_port, workdir))
+    command = (chat_command(folder, chat_port)
+               or part4_stack(folder, chat_port, workdir))
+    check_ports(options)  # again: the docs took a while to build
+    start = {"env": env, "start_new_session": True,
+             "stdin": subprocess.DEVNULL}
+    quiet = {**start, "stdout": subprocess.DEVNULL,
+             "stderr": subprocess.DEVNULL}
     processes = [
-        subprocess.Popen(command, cwd=folder, env=env, start_new_session=True,
-                         stdin=subprocess.DEVNULL),
+        subprocess.Popen(command, cwd=folder, **start),
         subprocess.Popen([sys.executable, "-m", "http.server", "--bind",
-                          "0.0.0.0", "--directory", str(options.site),
-                          str(options.docs_port)],
-                         env=env, start_new_session=True,
-                         stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+                          "127.0.0.1", "--directory", str(options.site),
+                          str(docs_port)], **quiet),
+        subprocess.Popen(guard(options.chat_port, chat_port, options),
+                         **start),
+        subprocess.Popen(guard(options.docs_port, docs_port, options),
+                         **start)]
     # Ctrl+C ends the class even when a shell started us with SIGINT ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

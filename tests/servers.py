@@ -77,7 +77,8 @@ def server_command(checkpoint):
 class Server:
     """A server process started with `command` (a shell-like string) in `cwd`."""
 
-    def __init__(self, command, cwd, env=None, bin_dir=None, port=None):
+    def __init__(self, command, cwd, env=None, bin_dir=None, port=None,
+                 preexec_fn=None):
         self.command = f"{command} (in {cwd})"
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -94,7 +95,8 @@ class Server:
                 full_env[name] = value
         self.process = subprocess.Popen(
             shlex.split(command), cwd=cwd, env=full_env, stdin=subprocess.DEVNULL,
-            stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=preexec_fn)
 
     def wait_until_serving(self, timeout=START_TIMEOUT):
         deadline = time.monotonic() + timeout

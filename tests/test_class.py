@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
 from tutorial.chain import REPO
@@ -20,30 +21,20 @@ TIMEOUT = 30
 
 script = classroom  # scripts/ is on the tests' path (pyproject.toml)
 
-IP_ADDR = """\
-1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever
-2: wlan0    inet 10.1.2.3/16 brd 10.1.255.255 scope global wlan0\\       valid
-3: eth0    inet 192.168.0.7/24 brd 192.168.0.255 scope global eth0\\      val
-4: eth1    inet 169.254.3.4/16 scope link eth1\\       valid_lft forever
-"""
-IFCONFIG = """\
-lo0: flags=8049<UP,LOOPBACK,RUNNING,MULTICAST> mtu 16384
-\tinet 127.0.0.1 netmask 0xff000000
-en0: flags=8863<UP,BROADCAST,SMART,RUNNING,SIMPLEX,MULTICAST> mtu 1500
-\tinet6 fe80::1c2b:3a4d:5e6f:7081%en0 prefixlen 64 secured scopeid 0x6
-\tinet 172.20.10.4 netmask 0xfffffff0 broadcast 172.20.10.15
-"""
-
-
-def test_the_addresses_students_can_reach_are_found_in_ip_output():
-    found = script.classroom_addresses(script.parse_ip_addr(IP_ADDR))
+def test_the_addresses_students_can_reach_leave_out_loopback_and_link_local():
+    found = script.classroom_addresses(
+        ["127.0.0.1", "10.1.2.3", "192.168.0.7", "169.254.3.4", "10.1.2.3"])
     assert found == ["10.1.2.3", "192.168.0.7"], (
         "loopback and link-local addresses are not for students")
 
 
-def test_the_addresses_are_found_in_ifconfig_output_too():
-    found = script.classroom_addresses(script.parse_ifconfig(IFCONFIG))
-    assert found == ["172.20.10.4"]
+def test_this_machines_addresses_come_from_its_network_adapters():
+    """ifaddr reads the adapters on Linux, macOS and Windows alike."""
+    import ifaddr
+    every = {ip.ip for adapter in ifaddr.get_adapters()
+             for ip in adapter.ips if ip.is_IPv4}
+    assert set(script.this_machines_addresses()) == {
+        a for a in every if not a.startswith(("127.", "169.254."))}
 
 
 def test_the_class_key_is_made_once_and_only_its_owner_can_read_it(tmp_path):
@@ -56,6 +47,22 @@ def test_the_class_key_is_made_once_and_only_its_owner_can_read_it(tmp_path):
         "a restart must reuse the key, or everybody is signed out")
 
 
+@pytest.mark.parametrize(("key", "mode", "refusal"), [
+    ("k" * 64, 0o644, "chmod 600"),
+    ("k" * 64, 0o640, "chmod 600"),
+    ("weak", 0o600, "rm "),
+    ("", 0o600, "rm "),
+])
+def test_a_readable_or_short_class_key_is_refused_with_its_fix(
+        tmp_path, key, mode, refusal):
+    key_file = tmp_path / "key"
+    key_file.write_text(key + "\n")
+    key_file.chmod(mode)
+    with pytest.raises(script.KeyFileError) as error:
+        script.class_secret_key(key_file)
+    assert refusal in str(error.value) and str(key_file) in str(error.value)
+
+
 def test_the_projector_page_shows_each_address_and_its_qr_code():
     page = script.projector_page(["http://10.1.2.3:5000/"],
                                  ["http://10.1.2.3:8000/"])
@@ -63,7 +70,7 @@ def test_the_projector_page_shows_each_address_and_its_qr_code():
     assert "http://10.1.2.3:8000/" in page
 
 
-def start_class(tmp_path, *extra, env=None):
+def start_class(tmp_path, *extra, env=None, preexec_fn=None):
     site = tmp_path / "site"
     site.mkdir(exist_ok=True)
     (site / "index.html").write_text("<p>the docs</p>")
@@ -74,7 +81,8 @@ def start_class(tmp_path, *extra, env=None):
                *extra]
     process = subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True, env={**os.environ, **(env or {})})
+        text=True, start_new_session=True, env={**os.environ, **(env or {})},
+        preexec_fn=preexec_fn)
     return process, ports
 
 
@@ -114,7 +122,7 @@ def test_make_class_serves_chat_and_docs_and_ctrl_c_stops_both(tmp_path):
         printed = re.findall(r"Chat: http://([\d.]+):", output)
         assert "127.0.0.1" not in printed
         assert listening_addresses(chat_port) == {"0.0.0.0"}, (
-            "the chat must listen on every interface for a class")
+            "the chat's guard must listen on every interface for a class")
         key = (tmp_path / "key").read_text()
     finally:
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl+C does

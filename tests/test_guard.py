@@ -1,0 +1,116 @@
+"""scripts/guard.py, the guard `make class` puts in front of the chat and
+the docs: it passes requests through, answers what it refuses with a
+status and a reason, and keeps serving at its open-file limit."""
+import resource
+import socket
+import sys
+import time
+
+import pytest
+import requests
+
+from servers import Server, free_port
+from tutorial.chain import REPO
+
+GUARD = REPO / "scripts" / "guard.py"
+TIMEOUT = 5
+
+
+class Guarded(Server):
+    """python -m http.server, with a guard in front: `url` is the guard's."""
+
+    def __init__(self, *options, preexec_fn=None):
+        backend_port, port = free_port(), free_port()
+        self.backend = Server(f"{sys.executable} -m http.server --bind "
+                              f"127.0.0.1 {backend_port}", cwd=REPO,
+                              port=backend_port)
+        super().__init__(
+            f"{sys.executable} {GUARD} --listen 127.0.0.1:{port} "
+            f"--to 127.0.0.1:{self.backend.port} " + " ".join(options),
+            cwd=REPO, port=port, preexec_fn=preexec_fn)
+
+    def close(self):
+        super().close()
+        self.backend.close()
+
+
+@pytest.fixture
+def guarded(request):
+    servers = []
+
+    def start(*options, preexec_fn=None):
+        server = Guarded(*options, preexec_fn=preexec_fn)
+        servers.append(server)
+        server.backend.wait_until_serving()
+        return server.wait_until_serving()
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def status_of(sock):
+    sock.settimeout(TIMEOUT)
+    return sock.recv(64).split(b"\r\n")[0].decode()
+
+
+def test_requests_pass_through(guarded):
+    server = guarded()
+    page = requests.get(f"{server.url}/README.md", timeout=TIMEOUT)
+    assert page.status_code == 200 and "make run" in page.text
+
+
+def test_one_address_may_hold_only_so_many_connections(guarded):
+    server = guarded("--per-address", "3")
+    held = [socket.create_connection(("127.0.0.1", server.port))
+            for _ in range(4)]
+    try:
+        for sock in held:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # and no more
+        assert status_of(held[3]).endswith("503 Service Unavailable")
+        other = socket.create_connection(("127.0.0.1", server.port),
+                                         source_address=("127.0.0.2", 0))
+        other.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        assert status_of(other).endswith("200 OK"), (
+            "another address should still get in")
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_headers_that_never_finish_are_timed_out(guarded):
+    server = guarded("--header-seconds", "1")
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        started = time.monotonic()
+        sock.sendall(b"GET / HTTP/1.1\r\n")
+        assert status_of(sock).endswith("408 Request Timeout")
+        assert time.monotonic() - started < 3
+
+
+def test_at_its_open_file_limit_it_refuses_and_keeps_serving(guarded):
+    """With a hard limit of 256 it cannot raise, the guard takes no more
+    connections than it can open, answers the rest 503, and serves again
+    once they are gone."""
+    def hard_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    server = guarded("--per-address", "1000", preexec_fn=hard_limit)
+    held = []
+    try:
+        for _ in range(300):
+            sock = socket.create_connection(("127.0.0.1", server.port))
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            held.append(sock)
+        assert status_of(held[-1]).endswith("503 Service Unavailable")
+        assert server.process.poll() is None, "the guard stopped"
+    finally:
+        for sock in held:
+            sock.close()
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            page = requests.get(f"{server.url}/", timeout=TIMEOUT)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    assert page.status_code == 200, "it should serve again"
