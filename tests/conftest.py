@@ -11,11 +11,18 @@ Which folders a test runs on comes from its markers and the chain
 - `@pytest.mark.solutions`: also on every exercise solution that has;
 - `@pytest.mark.only_finished(part=4)`: on that part's finished folder,
   not on each of its steps;
+- `@pytest.mark.own_part(3)`: a part's own lesson (part 3's platform), on
+  that part's folders only;
 - `@pytest.mark.socketio_test_client`: not on a part that relays through a
   message queue (Flask-SocketIO's test client cannot).
 
 A test that no folder under test has reached is deselected, not skipped.
+
+With --checkpoint COPY (a learner's own folder) only the tests that run on
+COPY are kept, and the run ends with "n of m checks pass" and the first
+failure's sentence.
 """
+import argparse
 import uuid
 from pathlib import Path
 
@@ -25,21 +32,29 @@ from stack import uses_message_queue
 from tutorial import chain
 from tutorial.chain import REPO
 
-PART2_STEPS = [c.step for c in chain.checkpoints(REPO) if c.part == 2]
 # The value of `checkpoint` for a test no folder under test has reached.
 UNREACHED = pytest.param(None, marks=pytest.mark.unreached, id="unreached")
+
+
+def checkpoint_named(text):
+    """--step's value: the checkpoint a learner names (chain.named)."""
+    try:
+        return chain.named(REPO, text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def pytest_addoption(parser):
     parser.addoption(
         "--checkpoint", metavar="FOLDER",
-        help="run the chat checkpoint tests against FOLDER (for example your "
-             "own copy of part2_chat) instead of the repository's own folders; "
-             "tests/exercises/test_<name>.py: check your answer in FOLDER")
+        help="run the tests against FOLDER (your own copy of a step) instead "
+             "of the repository's own folders; tests/exercises/test_<name>.py: "
+             "check your answer in FOLDER")
     parser.addoption(
-        "--step", metavar="N", type=int, choices=PART2_STEPS,
-        help="with --checkpoint: your copy is at step N of part 2, so run "
-             "only the tests of what steps 1 to N teach")
+        "--step", metavar="STEP", type=checkpoint_named,
+        help="with --checkpoint: the step your copy has reached, so only the "
+             f"tests of what it teaches run: {chain.STEP_FORMS}. Default: "
+             "the finished part 2")
 
 
 def pytest_configure(config):
@@ -50,6 +65,8 @@ def pytest_configure(config):
             "reached the test's step",
             "only_finished(part): on that part, run on its finished folder "
             "only, not on each of its steps",
+            "own_part(part): a part's own lesson: run on that part's folders "
+            "only",
             "unreached: no folder under test has reached this test's step "
             "(deselected)"):
         config.addinivalue_line("markers", line)
@@ -96,6 +113,10 @@ def pytest_generate_tests(metafunc):
     custom_step = config.getoption("--step")
     folders = [folder for folder in folders
                if has_reached(folder, marker, custom_step)]
+    own_part = definition.get_closest_marker("own_part")
+    if own_part:
+        folders = [f for f in folders
+                   if chain.part_of(REPO, f, custom_step) == own_part.args[0]]
     if definition.get_closest_marker("socketio_test_client"):
         folders = [folder for folder in folders
                    if not uses_message_queue(folder)]
@@ -115,14 +136,70 @@ def id_of(folder):
     return folder.name
 
 
+LEFT_OUT = pytest.StashKey[str]()
+
+
 def pytest_collection_modifyitems(config, items):
     """Leave out, rather than skip, a test that no folder under test has
-    reached: a learner at step 2 sees the tests of steps 1 and 2 only."""
-    unreached = [item for item in items if item.get_closest_marker("unreached")]
-    if unreached:
-        config.hook.pytest_deselected(items=unreached)
-        items[:] = [item for item in items
-                    if not item.get_closest_marker("unreached")]
+    reached: a learner at step 2 sees the tests of steps 1 and 2 only.
+    With --checkpoint, also the tests of the repository itself."""
+    unreached = [i for i in items if i.get_closest_marker("unreached")]
+    repository = []
+    if config.getoption("--checkpoint"):
+        repository = [i for i in items if not runs_on_the_copy(i, items)]
+    left_out = {id(i) for i in unreached + repository}
+    if left_out:
+        config.hook.pytest_deselected(
+            items=[i for i in items if id(i) in left_out])
+        items[:] = [i for i in items if id(i) not in left_out]
+    if config.getoption("--checkpoint"):
+        step = config.getoption("--step") or chain.named(REPO, "part2_chat")
+        config.stash[LEFT_OUT] = (
+            f"Checking {config.getoption('--checkpoint')} as {step.label} "
+            f"(--step {step.name}): {len(unreached)} tests of later steps "
+            f"and {len(repository)} of the repository itself left out")
+
+
+def runs_on_the_copy(item, items):
+    """Whether a test checks the --checkpoint folder: the chat, browser
+    and part tests do; an exercise's tests do when only one exercise's
+    tests were collected (the file named on the command line)."""
+    if "checkpoint" in getattr(item, "fixturenames", ()):
+        return True
+    exercises = {i.module.__name__ for i in items
+                 if "solution" in getattr(i, "fixturenames", ())}
+    return "solution" in getattr(item, "fixturenames", ()) and len(
+        exercises) == 1
+
+
+def pytest_report_collectionfinish(config):
+    return config.stash.get(LEFT_OUT, None) or []
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """For a learner's copy: how far it has got, and what to do next."""
+    if not config.getoption("--checkpoint"):
+        return
+    stats = terminalreporter.stats
+    passed = len(stats.get("passed", []))
+    failed = stats.get("failed", []) + stats.get("error", [])
+    total = passed + len(failed)
+    if not total:
+        return
+    terminalreporter.write_sep("=", f"{passed} of {total} checks pass",
+                               green=not failed, red=bool(failed))
+    if failed:
+        terminalreporter.write_line(
+            f"The first that fails ({failed[0].nodeid}):\n  "
+            + first_sentence(failed[0]))
+
+
+def first_sentence(report):
+    """The failure's own message, without the assertion's internals."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash else str(report.longrepr)
+    text = text.removeprefix("AssertionError: ")
+    return text.split("\nassert ")[0].strip()
 
 
 @pytest.fixture

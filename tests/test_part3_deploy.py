@@ -1,6 +1,7 @@
-"""part3_deploy, run exactly as the platform runs it.
+"""part3_deploy, run exactly as the platform runs it: on the repository's
+part3_deploy, or on a learner's copy of it (--checkpoint COPY --step part3).
 
-A fresh virtual environment is built from part3_deploy/requirements.txt alone (pip's wheel
+A fresh virtual environment is built from the folder's requirements.txt alone (pip's wheel
 cache keeps repeated runs fast), and the command is read from the Procfile (or, for the
 alternative worker, from the part's README), never copied here.
 """
@@ -19,6 +20,9 @@ from tutorial.chain import REPO
 from servers import Server, listening_addresses, procfile_command
 
 PART3 = REPO / "part3_deploy"
+# Part 3's own lesson: on part3_deploy (or a learner's copy of it), not on
+# part 4, whose Procfile also needs Redis.
+pytestmark = [pytest.mark.step(1, part=3), pytest.mark.own_part(3)]
 PLATFORM_STOP_TIMEOUT = 30  # seconds the platform waits after SIGTERM before SIGKILL
 PLATFORM_ENV = {"DYNO": "web.1", "SECRET_KEY": "a-config-var"}
 # What the platform's router adds to each request it passes on to the dyno, over plain
@@ -26,29 +30,33 @@ PLATFORM_ENV = {"DYNO": "web.1", "SECRET_KEY": "a-config-var"}
 ROUTER = {"X-Forwarded-Proto": "https"}
 
 
-def readme_worker_line(worker):
-    """The Procfile line for `worker` that part3_deploy/README.md documents."""
-    readme = (PART3 / "README.md").read_text()
+def readme_worker_line(worker, folder=PART3):
+    """The Procfile line for `worker` that the part's README.md documents
+    (the repository's, if a learner's copy has none: the page shows it)."""
+    readme = folder / "README.md"
+    readme = (readme if readme.exists() else PART3 / "README.md").read_text()
     lines = [line for line in re.findall(r"^web: .*$", readme, re.M) if worker in line]
     assert len(lines) == 1, f"README.md should show one web: line for {worker}"
     return lines[0].removeprefix("web:").strip()
 
 
 @pytest.fixture(scope="module")
-def platform_bin(tmp_path_factory):
-    """The bin/ folder of a new venv holding part3_deploy/requirements.txt and nothing else."""
+def platform_bin(tmp_path_factory, checkpoint):
+    """The bin/ folder of a new venv holding the folder's requirements.txt and nothing
+    else."""
     env_dir = tmp_path_factory.mktemp("platform-venv")
     venv.create(env_dir, with_pip=True)
     subprocess.run([env_dir / "bin" / "python", "-m", "pip", "install", "--quiet",
-                    "--disable-pip-version-check", "-r", PART3 / "requirements.txt"],
+                    "--disable-pip-version-check", "-r", checkpoint / "requirements.txt"],
                    check=True, timeout=600, stderr=subprocess.DEVNULL)
     return env_dir / "bin"
 
 
-def platform_server(command, platform_bin, env=PLATFORM_ENV):
-    """`command` started in part3_deploy/ with the platform's environment: PORT, DYNO and
-    the config vars, from the platform venv, and no HOST (the platform sets none)."""
-    return Server(command, cwd=PART3, bin_dir=platform_bin, env={**env, "HOST": None})
+def platform_server(command, folder, platform_bin, env=PLATFORM_ENV):
+    """`command` started in `folder` with the platform's environment: PORT, DYNO and the
+    config vars, from the platform venv, and no HOST (the platform sets none)."""
+    assert command, f"{folder} should have a Procfile with a web: line"
+    return Server(command, cwd=folder, bin_dir=platform_bin, env={**env, "HOST": None})
 
 
 def behind_the_router(url, username, room):
@@ -70,14 +78,15 @@ def two_users_chat(url, room):
     return alice, bob
 
 
-@pytest.mark.parametrize(("worker", "command"), [
-    ("eventlet", procfile_command(PART3)),
-    ("gevent", readme_worker_line("gevent")),
-])
-def test_the_procfile_command_serves_the_chat_as_on_the_platform(platform_bin, worker,
-                                                                 command):
-    assert f"--worker-class {worker}" in command
-    server = platform_server(command, platform_bin)
+@pytest.mark.parametrize("worker", ["eventlet", "gevent"])
+def test_the_procfile_command_serves_the_chat_as_on_the_platform(checkpoint, platform_bin,
+                                                                 worker):
+    command = (procfile_command(checkpoint) if worker == "eventlet"
+               else readme_worker_line(worker, checkpoint))
+    assert f"--worker-class {worker}" in (command or ""), (
+        f"the Procfile should start gunicorn with --worker-class {worker}: it says "
+        f"{command!r}")
+    server = platform_server(command, checkpoint, platform_bin)
     try:
         server.wait_until_serving()
         log = server.log()
@@ -101,8 +110,8 @@ def test_the_procfile_command_serves_the_chat_as_on_the_platform(platform_bin, w
         server.close()
 
 
-def test_behind_the_https_router_the_same_origin_check_holds(platform_bin):
-    server = platform_server(procfile_command(PART3), platform_bin)
+def test_behind_the_https_router_the_same_origin_check_holds(checkpoint, platform_bin):
+    server = platform_server(procfile_command(checkpoint), checkpoint, platform_bin)
     try:
         server.wait_until_serving()
         handshake = f"{server.url}/socket.io/?EIO=4&transport=polling"
@@ -119,10 +128,12 @@ def test_behind_the_https_router_the_same_origin_check_holds(platform_bin):
         server.close()
 
 
-@pytest.mark.parametrize("command", [procfile_command(PART3), "python app.py"])
-def test_on_the_platform_a_missing_secret_key_stops_the_app_with_one_line(platform_bin,
-                                                                          command):
-    server = platform_server(command, platform_bin, env={"DYNO": "web.1", "SECRET_KEY": None})
+@pytest.mark.parametrize("how", ["Procfile", "python app.py"])
+def test_on_the_platform_a_missing_secret_key_stops_the_app_with_one_line(checkpoint,
+                                                                          platform_bin, how):
+    command = procfile_command(checkpoint) if how == "Procfile" else how
+    server = platform_server(command, checkpoint, platform_bin,
+                             env={"DYNO": "web.1", "SECRET_KEY": None})
     try:
         server.process.wait(timeout=20)
     finally:
@@ -134,19 +145,19 @@ def test_on_the_platform_a_missing_secret_key_stops_the_app_with_one_line(platfo
     assert log.count("SECRET_KEY is not set") == 1  # gunicorn gave up: no restart loop
 
 
-def test_off_the_platform_a_missing_secret_key_is_only_a_warning():
+def test_off_the_platform_a_missing_secret_key_is_only_a_warning(checkpoint):
     result = subprocess.run(
         [sys.executable, "-c", "import app; print(len(app.app.config['SECRET_KEY']))"],
-        cwd=PART3, capture_output=True, text=True, timeout=30,
+        cwd=checkpoint, capture_output=True, text=True, timeout=30,
         env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "64"
     assert "SECRET_KEY is not set: using a random key" in result.stderr
 
 
-def test_forwarded_headers_from_the_router_are_trusted(monkeypatch):
+def test_forwarded_headers_from_the_router_are_trusted(checkpoint, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "test")
-    app = load_app_module(PART3).app
+    app = load_app_module(checkpoint).app
     app.add_url_rule("/whoami", "whoami", lambda: f"{request.scheme} {request.remote_addr}")
     answer = app.test_client().get("/whoami", headers={
         "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"})

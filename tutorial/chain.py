@@ -307,15 +307,46 @@ def solutions_on(root: str | Path, checkpoint: Checkpoint) -> list[lessons.Exerc
 # What a copy must pass: the behaviour it has reached.
 
 def reached_by(root: str | Path, folder: str | Path,
-               step: int | None = None) -> dict[int, int]:
+               step: Checkpoint | None = None) -> dict[int, int]:
     """{part: step} of what `folder` contains: a checkpoint's own, a
     solution's base's, or for a learner's copy (a folder that is neither)
-    part 2 at `step` (or finished)."""
+    what checkpoint `step` contains (default: the finished part 2)."""
     checkpoint = find(root, folder) or solution_base(root, folder)
     if checkpoint is None:
-        last = max(c.step for c in checkpoints(root) if c.part == 2)
-        return {1: 1, 2: step or last}
+        checkpoint = step or named(root, "part2_chat")
     return reached(root, checkpoint)
+
+
+def part_of(root: str | Path, folder: str | Path,
+            step: Checkpoint | None = None) -> int:
+    """The part `folder` is at, as reached_by() reads it."""
+    return max(reached_by(root, folder, step))
+
+
+STEP_FORMS = ("N (part 2's step N, 1-7), P.N (part P's step N, e.g. 4.2), "
+              "partP (the finished part P), or a checkpoint's folder "
+              "(part4_scale/steps/2_presence)")
+
+
+def named(root: str | Path, text: str) -> Checkpoint:
+    """The checkpoint a learner names: "3" (part 2's step 3, as its page
+    calls it), "4.2" (part 4's step 2), "part3" (the finished part 3) or
+    its folder, "part2_chat/steps/3_messages". ValueError for anything
+    else, naming the forms."""
+    found = checkpoints(root)
+    text = text.strip().rstrip("/")
+    part, dot, step = text.partition(".")
+    if text.isdigit():
+        part, step = "2", text
+    elif not (dot and part.isdigit() and step.isdigit()):
+        part, step = "", ""
+    for checkpoint in found:
+        if (checkpoint.name == text
+                or text == f"part{checkpoint.part}" and checkpoint.finished
+                or (part, step) == (str(checkpoint.part),
+                                    str(checkpoint.step))):
+            return checkpoint
+    raise ValueError(f"{text!r} names no checkpoint: use {STEP_FORMS}")
 
 
 def exercises_by_id(root: str | Path = REPO) -> dict[str, lessons.Exercise]:
