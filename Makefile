@@ -57,6 +57,18 @@ test: $(INSTALLED_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# A learner's check of their own copy, re-run on every save (watchfiles):
+#   make check COPY=~/my-chat STEP=3      (STEP: 3, 4.2, part3, ...)
+# Each run ends with "n of m checks pass" and the first failure's sentence.
+# CHECK_ARGS adds pytest options, e.g. CHECK_ARGS="-k leave" for a few.
+.PHONY: check
+check: $(INSTALLED_DEV)
+	@test -n "$(COPY)" || { echo "Name your copy and the step it is at:" \
+		"make check COPY=~/my-chat STEP=3"; exit 2; }
+	@$(BIN)/watchfiles --ignore-paths "$(COPY)/nginx-tmp,$(COPY)/nginx.pid" \
+		"$(BIN)/python -m pytest tests -q --tb=no -p no:cacheprovider \
+		--checkpoint $(COPY) --step $(or $(STEP),part2) $(CHECK_ARGS)" $(COPY)
+
 # ruff, configured in pyproject.toml: 79 columns in the lesson code.
 .PHONY: lint
 lint: $(INSTALLED_DEV)
