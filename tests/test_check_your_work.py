@@ -9,6 +9,7 @@ import pytest
 
 from tutorial import chain
 from tutorial.chain import REPO
+from servers import require_programs
 
 CHECKPOINTS = chain.checkpoints(REPO)
 
@@ -91,3 +92,64 @@ def test_a_copy_checked_at_the_next_step_fails_naming_what_is_missing(tmp_path, 
     reasons = [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
     assert reasons and all(" - AssertionError: " in line for line in reasons), result.stdout
     assert any(words in line for line in reasons), result.stdout
+
+
+# The first browser test names a page whose script fails, before the chat tests that need it.
+PAGE_SCRIPT_TEST = "tests/browser/test_a_page_script.py"
+DOES_NOT_PARSE = "const messageList = null;  // declared twice: a SyntaxError\n"
+
+
+def run_page_script_test(folder, step):
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", PAGE_SCRIPT_TEST, "--checkpoint", str(folder),
+         "--step", str(step), "-v", "-rf", "--tb=short", "-p", "no:cacheprovider"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "COLUMNS": "1000"})
+
+
+def a_copy_whose_chat_js_does_not_parse(copy):
+    """Declare a `const` a second time; return what the test must say."""
+    chat_js = copy / "static" / "chat.js"
+    lines = chat_js.read_text().splitlines(keepends=True)
+    first = next(number for number, line in enumerate(lines)
+                 if line.startswith("const messageList = "))
+    lines.insert(first + 1, DOES_NOT_PARSE)
+    chat_js.write_text("".join(lines))
+    line = first + 2  # the second declaration's, counted from 1
+    return (f"static/chat.js:{line}: SyntaxError: Identifier 'messageList' has already "
+            "been declared")
+
+
+def a_copy_whose_page_names_a_missing_script(copy):
+    chat_html = copy / "templates" / "chat.html"
+    source = chat_html.read_text()
+    script = "filename='chat.js'"
+    assert script in source
+    chat_html.write_text(source.replace(script, "filename='chat-missing.js'"))
+    return "static/chat-missing.js did not load (the server answered 404)"
+
+
+@pytest.fixture
+def chromium():
+    require_programs("chromium")
+
+
+def test_a_page_whose_script_runs_passes_the_page_script_test(tmp_path, chromium):
+    result = run_page_script_test(copy_of(3, tmp_path), 3)
+    assert result.returncode == 0, result.stdout
+    assert "test_the_chat_page_script_runs_in_the_browser[my-chat-chromium] PASSED" in (
+        result.stdout), result.stdout
+
+
+@pytest.mark.parametrize("break_it", [a_copy_whose_chat_js_does_not_parse,
+                                      a_copy_whose_page_names_a_missing_script],
+                         ids=["syntax error", "missing script"])
+def test_the_page_script_test_names_what_broke_the_page(tmp_path, chromium, break_it):
+    copy = copy_of(3, tmp_path)
+    found = break_it(copy)
+    result = run_page_script_test(copy, 3)
+    assert result.returncode == 1, result.stdout
+    reasons = [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
+    assert len(reasons) == 1, result.stdout
+    assert (f" - AssertionError: The page's script failed in the browser: {found}. Fix it "
+            "first: the chat tests below need a working page.") in reasons[0], result.stdout
