@@ -23,6 +23,9 @@ COPY are kept, and the run ends with "n of m checks pass" and the first
 failure's sentence.
 """
 import argparse
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -189,20 +192,41 @@ def pytest_terminal_summary(terminalreporter, config):
     terminalreporter.write_sep("=", f"{passed} of {total} checks pass",
                                green=not failed, red=bool(failed))
     if failed:
+        # A check's own sentence says more than a library's timeout.
+        first = min(failed, key=lambda r: not crash_text(r).startswith(
+            "AssertionError: "))
         terminalreporter.write_line(
-            f"The first that fails ({failed[0].nodeid}):\n  "
-            + first_sentence(failed[0]))
+            f"The first that fails ({first.nodeid}):\n  "
+            + first_sentence(first))
+
+
+def crash_text(report):
+    crash = getattr(report.longrepr, "reprcrash", None)
+    return crash.message if crash else str(report.longrepr)
 
 
 def first_sentence(report):
     """The failure's own message, without the assertion's internals."""
-    crash = getattr(report.longrepr, "reprcrash", None)
-    text = crash.message if crash else str(report.longrepr)
-    text = text.removeprefix("AssertionError: ")
-    return text.split("\nassert ")[0].strip()
+    text = crash_text(report).removeprefix("AssertionError: ")
+    for detail in ("\nassert ", "\nActual value", "\nCall log"):
+        text = text.split(detail)[0]
+    return text.strip()
 
 
 @pytest.fixture
 def room():
     """A room name no other test uses."""
     return f"room-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The docs site, built once as `make docs-build` does (--strict)."""
+    folder = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
+         str(folder)], cwd=REPO, capture_output=True, text=True, timeout=180,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode == 0, (
+        f"mkdocs build --strict failed:\n{result.stderr}")
+    return folder

@@ -95,14 +95,8 @@ def without_snippet_marks(path):
 # The site, built once for the tests that look at it.
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("site")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder)],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
-    return folder
+def site(built_site):
+    return built_site
 
 
 def test_the_site_builds_in_strict_mode(site):

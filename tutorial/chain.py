@@ -323,6 +323,17 @@ def part_of(root: str | Path, folder: str | Path,
     return max(reached_by(root, folder, step))
 
 
+def step_name(checkpoint: Checkpoint) -> str:
+    """What the pages call a checkpoint's step, and --step takes: 3 (part
+    2's steps, the finished part 2 as 7), 4.2, part3 (a part without
+    steps)."""
+    if checkpoint.part == 2:
+        return str(checkpoint.step)
+    if checkpoint.finished and checkpoint.step == 1:
+        return f"part{checkpoint.part}"
+    return f"{checkpoint.part}.{checkpoint.step}"
+
+
 STEP_FORMS = ("N (part 2's step N, 1-7), P.N (part P's step N, e.g. 4.2), "
               "partP (the finished part P), or a checkpoint's folder "
               "(part4_scale/steps/2_presence)")

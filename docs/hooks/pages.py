@@ -5,6 +5,7 @@ which the tests import too:
 
 - tutorial/what_changed.py: the "What changed" page, from the checkpoints;
 - tutorial/step_code.py: a checkpoint's complete code, for typing along;
+- tutorial/check_it.py: the "Check it" command of a step's page;
 - tutorial/lessons.py: each page's questions, objectives, time and key
   points, the schedule and the exercises, from docs/lessons.yml.
 """
@@ -14,11 +15,12 @@ from pathlib import Path
 # MkDocs puts only this hook's folder on sys.path while it loads the hook.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tutorial import lessons, step_code, what_changed  # noqa: E402
+from tutorial import (  # noqa: E402
+    check_it, lessons, step_code, what_changed)
 
 
 def on_page_markdown(markdown, page, config, files, **kwargs):
-    for builder in (what_changed, step_code, lessons):
+    for builder in (what_changed, step_code, check_it, lessons):
         markdown = builder.on_page_markdown(markdown, page, config, files)
     return markdown
 

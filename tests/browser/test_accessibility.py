@@ -7,10 +7,8 @@ ships: nothing is fetched) with the WCAG 2.0 and 2.1 A and AA rules and its
 best practices. A failure names the rule, the element (a CSS selector) and
 the page and state it was found in.
 """
-import os
 import re
 import shlex
-import subprocess
 import sys
 from collections import Counter
 from types import SimpleNamespace
@@ -20,7 +18,6 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tutorial.chain import REPO
 from servers import Server, free_port
 
 AXE = Axe()
@@ -137,16 +134,9 @@ def test_the_chat_pages_pass_axe_in_every_state(visitor, room, part2_step):
 # The docs site: every page, in both schemes.
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(built_site):
     """The docs site, built as `make docs-build` does and served over HTTP."""
-    folder = tmp_path_factory.mktemp("site")
-    built = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict",
-         "--site-dir", str(folder)],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-    assert built.returncode == 0, (
-        f"mkdocs build --strict failed:\n{built.stderr}")
+    folder = built_site
     port = free_port()
     server = Server(f"{shlex.quote(sys.executable)} -m http.server --bind "
                     f"127.0.0.1 --directory {shlex.quote(str(folder))} {port}",

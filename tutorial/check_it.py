@@ -1,0 +1,78 @@
+"""The "Check it" of a step's page, from the chain: one command, for the
+learner's own copy, in the same form on every page.
+
+A line of its own in a page,
+
+    <!-- check-it: part2_chat/steps/3_messages -->
+
+becomes where the learner's copy is (COPY), how to run it, and the command
+that checks it at that step (`pytest tests --checkpoint COPY --step 3`),
+with the watch mode that runs it again on every save. The step is written
+as the pages call it (chain.step_name): 3, part3, 4.2.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tutorial import chain
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import Files
+    from mkdocs.structure.pages import Page
+
+PLACEHOLDER = re.compile(
+    r"^(?P<indent>[ \t]*)<!--\s*check-it:\s*(?P<folder>[^\s>]+?)/?\s*-->[ \t]*$",
+    re.M)
+COPY = "~/my-chat"  # where every page has the learner keep their copy
+
+
+class CheckItError(Exception):
+    """A placeholder names no checkpoint."""
+
+
+def command(checkpoint: chain.Checkpoint, copy: str = COPY) -> str:
+    """The check of a copy at `checkpoint`, as a learner types it."""
+    return (f".venv/bin/python -m pytest tests --checkpoint {copy} "
+            f"--step {chain.step_name(checkpoint)}")
+
+
+def render(root: Path, folder: str) -> str:
+    """The markdown for the placeholder of checkpoint `folder`."""
+    checkpoint = chain.find(root, root / folder)
+    if checkpoint is None:
+        raise CheckItError(f"check-it: {folder} is not a checkpoint folder")
+    before = chain.previous(root, checkpoint)
+    step = chain.step_name(checkpoint)
+    start = (f" (to start afresh: `cp -r {before.name} {COPY}` from the "
+             "repository folder, then type this step)") if before else ""
+    return (
+        f"Your copy is the folder `{COPY}`: your copy of the step before, "
+        f"changed as above{start}. Run it from the repository folder with "
+        f"`make run PART={COPY}`, and check it:\n\n"
+        f"```sh\n{command(checkpoint)}\n```\n\n"
+        "It runs every check of what this step and the ones before it "
+        "teach against your folder, and ends with how many pass and, if one "
+        "fails, what is missing. `make check "
+        f"COPY={COPY} STEP={step}` runs it again every time you save a "
+        "file.\n")
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig,
+                     files: Files, **kwargs: object) -> str:
+    if "check-it:" not in markdown:
+        return markdown
+    from mkdocs.exceptions import PluginError
+    root = Path(config["config_file_path"]).parent
+
+    def replace(match: re.Match[str]) -> str:
+        text = render(root, match["folder"])
+        return "".join(match["indent"] + line if line.strip() else line
+                       for line in text.splitlines(keepends=True)).rstrip("\n")
+
+    try:
+        return PLACEHOLDER.sub(replace, markdown)
+    except CheckItError as error:
+        raise PluginError(f"{page.file.src_uri}: {error}") from None
