@@ -96,10 +96,12 @@ socketio = SocketIO(app, max_http_buffer_size=MAX_PACKET_BYTES,
                     async_mode=async_mode(), message_queue=REDIS_URL)
 # --8<-- [end:message_queue]
 # The platform's router ends HTTPS and passes the request on over HTTP,
-# saying so in X-Forwarded-For and X-Forwarded-Proto. Trust one such
-# proxy, so that Flask builds https:// URLs and Socket.IO's same-origin
-# check compares against the address the browser used.
-app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+# saying so in X-Forwarded-For and X-Forwarded-Proto. There (it sets
+# DYNO) trust that one proxy, so that Flask sees https and the browser's
+# address. Anywhere else a client could send these headers itself, and
+# choose the address that the log shows.
+if "DYNO" in os.environ:
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
 log.info("Socket.IO is running in %s mode", socketio.async_mode)
 
 
