@@ -4,9 +4,12 @@ The NO:1 ... NO:11 comments follow one visit from the start page to a
 message that everybody in the room sees; the browser's steps are in
 templates/ and static/chat.js.
 """
+import errno
 import logging
 import os
 import secrets
+import socket
+import sys
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -340,10 +343,37 @@ def on_error(error):
 # --8<-- [end:on_error]
 
 
+# --8<-- [start:port_in_use]
+def port_in_use(host, port):
+    """Whether another server already listens on `host` at `port`.
+
+    socketio.run() listens through eventlet, which lets other programs
+    share the port (SO_REUSEPORT): a second copy of the chat would start
+    without a word and take about half of the connections. A test socket
+    without that option is refused while anybody listens there.
+    """
+    family, *_, address = socket.getaddrinfo(host, port)[0]
+    with socket.socket(family) as probe:
+        # A port whose server stopped a moment ago counts as free. Not on
+        # Windows: there this option would even take a port in use.
+        if os.name != "nt":
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            return error.errno == errno.EADDRINUSE
+    return False
+# --8<-- [end:port_in_use]
+
+
 # --8<-- [start:main]
 if __name__ == "__main__":
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
+    if port_in_use(host, port):
+        sys.exit(f"Port {port} is already in use, probably by another copy "
+                 "of this chat. Stop it (Ctrl+C in its terminal), or start "
+                 f"this one on another port: PORT={port + 1} python app.py")
     if host != "127.0.0.1":
         log.warning("Listening on %s: anyone who can reach this computer "
                     "can join the chat.", host)

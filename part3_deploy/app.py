@@ -5,9 +5,11 @@ message that everybody in the room sees; the browser's steps are in
 templates/ and static/chat.js. On the platform, gunicorn runs this file
 as the Procfile says (see README.md).
 """
+import errno
 import logging
 import os
 import secrets
+import socket
 import sys
 import time
 import unicodedata
@@ -74,10 +76,12 @@ app.config["SECRET_KEY"] = secret_key_from_environment()
 socketio = SocketIO(app, max_http_buffer_size=MAX_PACKET_BYTES,
                     async_mode=async_mode())
 # The platform's router ends HTTPS and passes the request on over HTTP,
-# saying so in X-Forwarded-For and X-Forwarded-Proto. Trust one such
-# proxy, so that Flask builds https:// URLs and Socket.IO's same-origin
-# check compares against the address the browser used.
-app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+# saying so in X-Forwarded-For and X-Forwarded-Proto. There (it sets
+# DYNO) trust that one proxy, so that Flask sees https and the browser's
+# address. Anywhere else a client could send these headers itself, and
+# choose the address that the log shows.
+if "DYNO" in os.environ:
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
 log.info("Socket.IO is running in %s mode", socketio.async_mode)
 
 
@@ -394,10 +398,37 @@ def on_error(error):
 # --8<-- [end:on_error]
 
 
+# --8<-- [start:port_in_use]
+def port_in_use(host, port):
+    """Whether another server already listens on `host` at `port`.
+
+    socketio.run() listens through eventlet, which lets other programs
+    share the port (SO_REUSEPORT): a second copy of the chat would start
+    without a word and take about half of the connections. A test socket
+    without that option is refused while anybody listens there.
+    """
+    family, *_, address = socket.getaddrinfo(host, port)[0]
+    with socket.socket(family) as probe:
+        # A port whose server stopped a moment ago counts as free. Not on
+        # Windows: there this option would even take a port in use.
+        if os.name != "nt":
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            return error.errno == errno.EADDRINUSE
+    return False
+# --8<-- [end:port_in_use]
+
+
 # --8<-- [start:main]
 if __name__ == "__main__":
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
+    if port_in_use(host, port):
+        sys.exit(f"Port {port} is already in use, probably by another copy "
+                 "of this chat. Stop it (Ctrl+C in its terminal), or start "
+                 f"this one on another port: PORT={port + 1} python app.py")
     if host != "127.0.0.1":
         log.warning("Listening on %s: anyone who can reach this computer "
                     "can join the chat.", host)

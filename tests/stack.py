@@ -58,15 +58,19 @@ class ScaledChat:
         return Server(procfile_command(self.checkpoint), cwd=self.checkpoint,
                       env=env, port=port)
 
-    def start_nginx(self, sticky=True):
+    def start_nginx(self, sticky=True, open_files=None):
         """nginx with the checkpoint's nginx.conf, in front of this stack's
-        chat processes; not sticky: without the hash line. A stack may have
-        more than one (they share the chat processes)."""
+        chat processes; not sticky: without the hash line; with
+        `open_files`: started as a terminal with that (soft) limit of open
+        files starts it. A stack may have more than one (they share the
+        chat processes)."""
         folder = Path(tempfile.mkdtemp(prefix="nginx-"))
         port = free_port()
         self.write_nginx_conf(folder, port, sticky)
-        nginx = Server(f"{NGINX} -p {folder}/ -c nginx.conf -e stderr",
-                       cwd=folder, port=port)
+        command = f"{NGINX} -p {folder}/ -c nginx.conf -e stderr"
+        if open_files:
+            command = f"sh -c 'ulimit -Sn {open_files} && exec {command}'"
+        nginx = Server(command, cwd=folder, port=port)
         self.proxies.append((nginx, folder))
         return nginx
 

@@ -8,6 +8,7 @@ alternative worker, from the part's README), never copied here.
 import re
 import subprocess
 import sys
+import time
 import venv
 
 import pytest
@@ -157,8 +158,49 @@ def test_off_the_platform_a_missing_secret_key_is_only_a_warning(checkpoint):
 
 def test_forwarded_headers_from_the_router_are_trusted(checkpoint, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "test")
+    monkeypatch.setenv("DYNO", "web.1")
     app = load_app_module(checkpoint).app
     app.add_url_rule("/whoami", "whoami", lambda: f"{request.scheme} {request.remote_addr}")
     answer = app.test_client().get("/whoami", headers={
         "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"})
     assert answer.get_data(as_text=True) == "https 203.0.113.7"
+
+
+SPOOFED = "203.0.113.9"  # an address a client claims for itself
+
+
+def access_log_line(server, path):
+    """The first field (the client's address) of gunicorn's access log line for `path`,
+    waited for: gunicorn writes it once the response is out."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        for line in server.log().splitlines():
+            if f'"GET {path} HTTP/1.1"' in line:
+                return line.split()[0]
+        time.sleep(0.1)
+    raise AssertionError(f"gunicorn's access log has no line for GET {path}:\n{server.log()}")
+
+
+@pytest.mark.parametrize(("env", "logged"), [
+    ({"SECRET_KEY": "a-config-var"}, "127.0.0.1"),
+    (PLATFORM_ENV, SPOOFED),
+], ids=["off-the-platform", "on-the-platform"])
+def test_only_on_the_platform_x_forwarded_for_names_the_client_in_the_log(
+        checkpoint, platform_bin, env, logged):
+    """Off the platform (`make class PART=part3_deploy`, say) the only one who could send
+    X-Forwarded-For is the client itself, which must not choose the address in the log;
+    on the platform the router sets it, and it is the browser's."""
+    server = platform_server(procfile_command(checkpoint), checkpoint, platform_bin,
+                             env=env)
+    try:
+        server.wait_until_serving()
+        path = "/?from=a-client"
+        requests.get(server.url + path, headers={**ROUTER, "X-Forwarded-For": SPOOFED},
+                     timeout=5, allow_redirects=False)
+        address = access_log_line(server, path)
+    finally:
+        server.close()
+    assert address == logged, (
+        f"with DYNO {'set' if 'DYNO' in env else 'unset'}, a request from 127.0.0.1 "
+        f"saying X-Forwarded-For: {SPOOFED} should be logged as {logged}: it was logged "
+        f"as {address} (apply ProxyFix only when DYNO is set)")

@@ -14,7 +14,9 @@ Tests that kill a process or restart Redis start a stack of their own; the
 others share one stack per checkpoint.
 """
 import json
+import resource
 import signal
+import socket
 import time
 import uuid
 
@@ -31,6 +33,12 @@ PRESENCE = pytest.mark.step(2, part=4)
 NGINX = pytest.mark.step(3, part=4)
 HISTORY = pytest.mark.step(4, part=4)
 SERVER_ENV = {"SECRET_KEY": "test"}
+# A macOS Terminal starts programs with 256 open files at most (a Linux desktop: 1,024).
+TERMINAL_OPEN_FILES = 256
+# Idle connections held open through nginx: each takes one of its descriptors, as each
+# student's WebSocket takes two (the browser's and nginx's own to the chat process), so
+# 700 is the count for 350 students.
+IDLE_CONNECTIONS = 700
 RECOVERY_TIMEOUT = 15  # seconds the chat may take to work after Redis restarts
 HEARTBEAT_TIMEOUT = 5  # seconds until a killed process's people are forgotten
 
@@ -373,6 +381,43 @@ def test_nginx_uses_a_process_again_as_soon_as_it_answers(own_stack):
     assert len(used) == 2, (
         "requests without a session cookie should go to both processes "
         f"again, one after the other: they went to {used}")
+
+
+def allow_open_files(count):
+    """Let this test process hold `count` more sockets (up to the hard limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < count + 100:
+        wanted = count + 100 if hard == resource.RLIM_INFINITY else min(count + 100, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+@NGINX
+def test_nginx_holds_hundreds_of_connections_under_a_terminal_s_file_limit(stack):
+    """Each connection is an open file to nginx. Started from a terminal that allows 256,
+    nginx stops accepting at about 250 unless nginx.conf raises its own limit
+    (worker_rlimit_nofile); then nothing answers, not even the start page."""
+    nginx = stack.start_nginx(open_files=TERMINAL_OPEN_FILES).wait_until_serving()
+    allow_open_files(IDLE_CONNECTIONS)
+    idle = []
+    try:
+        for _ in range(IDLE_CONNECTIONS):
+            idle.append(socket.create_connection(("127.0.0.1", nginx.port),
+                                                 timeout=TIMEOUT))
+        start_page = requests.get(nginx.url + "/", timeout=TIMEOUT).status_code
+    except (OSError, requests.RequestException) as error:
+        start_page = f"no answer ({type(error).__name__})"
+    finally:
+        for connection in idle:
+            connection.close()
+    assert start_page == 200, (
+        f"with {IDLE_CONNECTIONS} connections open, nginx started under a limit of "
+        f"{TERMINAL_OPEN_FILES} open files should still serve the start page: it gave "
+        f"{start_page} (set worker_rlimit_nofile in nginx.conf, above worker_connections)"
+        f"\n{nginx.log()}")
+    complaints = [line for line in nginx.log().splitlines()
+                  if any(level in line for level in ("[warn]", "[alert]", "[emerg]"))]
+    assert not complaints, (
+        f"nginx should start and run without a warning: it logged {complaints}")
 
 
 # The finished part 4: no message lost to a short drop.

@@ -1,7 +1,9 @@
 """The HTTP side of the chat: the start page (NO:1) and /chat (NO:2), then (step 2) what
 the chat page hands to its script."""
 import pytest
+from werkzeug.test import EnvironBuilder
 
+from apps import load_app_module
 from expect import (elements, expect_in_page, expect_not_in_page, find_element,
                     page_of)
 
@@ -125,3 +127,39 @@ def test_names_reach_the_page_as_escaped_attributes_not_script(client):
                    "the name in data-username, escaped for HTML")
     expect_not_in_page(page, "<b>x</b>", "a name must never become markup")
     expect_not_in_page(page, "<script>", "values never go into an inline script")
+
+
+# Part 3 on: whose word the app takes for the browser's address and scheme.
+FORWARDED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+PEER = "192.0.2.1"  # the address the connection really comes from
+
+
+def seen_by_the_server(app):
+    """The client's address and scheme in a request's WSGI environ after the app has
+    handled it: what gunicorn's access log prints, as Flask's request saw them."""
+    environ = EnvironBuilder("/", headers=FORWARDED,
+                             environ_base={"REMOTE_ADDR": PEER}).get_environ()
+    body = app(environ, lambda status, headers, exc_info=None: None)
+    getattr(body, "close", lambda: None)()
+    return environ["REMOTE_ADDR"], environ["wsgi.url_scheme"]
+
+
+@pytest.mark.parametrize(("dyno", "seen", "why"), [
+    (None, (PEER, "http"), "off the platform nobody but the client itself sets "
+     "X-Forwarded-For and X-Forwarded-Proto, so they must change nothing (apply ProxyFix "
+     "only when DYNO is set)"),
+    ("web.1", ("203.0.113.9", "https"), "on the platform (DYNO set) the router says in "
+     "X-Forwarded-For and X-Forwarded-Proto where the browser came from, and ProxyFix "
+     "should pass that on"),
+], ids=["off-the-platform", "on-the-platform"])
+@pytest.mark.step(1, part=3)
+def test_only_the_platform_s_router_is_believed_about_the_browser(checkpoint, monkeypatch,
+                                                                 dyno, seen, why):
+    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
+    if dyno:
+        monkeypatch.setenv("DYNO", dyno)
+    else:
+        monkeypatch.delenv("DYNO", raising=False)
+    got = seen_by_the_server(load_app_module(checkpoint).app)
+    assert got == seen, (
+        f"{why}: with {FORWARDED} from {PEER} the app saw {got}, not {seen}")

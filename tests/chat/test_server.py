@@ -8,7 +8,9 @@ import requests
 from chat_user import TIMEOUT
 from chat_user import __file__ as CHAT_USER_SCRIPT
 from expect import OK, expect_accepted, expect_answer, expect_in_page, expect_refused
-from servers import listening_addresses
+from servers import Server, listening_addresses
+
+SECOND_COPY_TIMEOUT = 15  # seconds a second copy on a taken port may take to give up
 
 
 def joined(user):
@@ -114,3 +116,28 @@ def test_an_oversized_packet_is_dropped_without_hurting_the_server(server, chat_
     expect_answer(alice.send("fine"), OK, "send_message after the oversized packet")
     assert "Traceback" not in server.log(), (
         f"an oversized packet should leave no traceback in the log:\n{server.log()}")
+
+
+@pytest.mark.step(7)
+def test_a_second_copy_on_a_taken_port_stops_at_once_and_says_why(server, checkpoint):
+    """eventlet listens with SO_REUSEPORT, so without a check of its own a second `python
+    app.py` on the same port starts without a word and takes about half the connections."""
+    second = Server("python app.py", cwd=checkpoint, port=server.port)
+    try:
+        second.process.wait(SECOND_COPY_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(
+            f"a second python app.py on the taken port {server.port} should stop at once: "
+            f"it still ran after {SECOND_COPY_TIMEOUT} s, sharing the port with the first "
+            "(check the port with a test socket before socketio.run())") from None
+    finally:
+        second.close()
+    log = second.log()
+    assert second.process.returncode != 0, (
+        f"the second copy should exit with a non-zero status: it exited with 0:\n{log}")
+    assert f"Port {server.port} is already in use" in log and "Traceback" not in log, (
+        f"the second copy should say in a sentence that port {server.port} is already in "
+        f"use, without a traceback; it printed:\n{log}")
+    first = requests.get(server.url + "/", timeout=TIMEOUT)
+    assert first.status_code == 200, (
+        f"the first copy should still serve: GET / answered {first.status_code}")
