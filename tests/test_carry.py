@@ -331,3 +331,15 @@ def test_a_checkpoint_without_a_change_has_nothing_to_carry(clone):
     assert result.returncode == 0, output(result)
     assert result.stdout == (
         f"{FROM} has no uncommitted change: nothing to carry\n")
+
+
+def test_a_block_that_already_has_the_change_is_no_conflict():
+    """A person resolved a conflict by hand (the edit, and the copy's own
+    neighbouring line); carrying again finds the change there."""
+    text, conflicts = carry.merge_file(
+        ("copy", "before", "after"), b"x\nA2\nB2\ny\n", b"x\nA\nB\ny\n",
+        b"x\nA2\nB\ny\n")
+    assert conflicts == 1  # git: adjacent changes
+    merged = carry.resolve(text)
+    assert (merged.conflicts, merged.kept) == (0, [])
+    assert merged.text == "x\nA2\nB2\ny\n"

@@ -297,25 +297,29 @@ def rewritten(block: Block) -> bool:
 
 
 def has_change(block: Block) -> bool:
-    """Whether the copy's section already holds every line the change
-    brings (so a rewritten block is not news: the copy has the edit)."""
-    base = {line.strip() for line in block.base}
-    brought = {line.strip() for line in block.theirs
-               if line.strip() and line.strip() not in base}
-    return bool(brought) and brought <= {line.strip() for line in block.ours}
+    """Whether the copy's section already has the change: it holds every
+    line the change brings and none of the lines it takes away (a copy
+    whose conflict a person resolved, carried again, is not news)."""
+    base = {line.strip() for line in block.base if line.strip()}
+    theirs = {line.strip() for line in block.theirs if line.strip()}
+    ours = {line.strip() for line in block.ours if line.strip()}
+    brought, taken = theirs - base, base - theirs
+    return bool(brought | taken) and brought <= ours and not taken & ours
 
 
 def resolve(text: str) -> Merged:
-    """The merge with every rewritten block replaced by the copy's own
-    lines; the other blocks stay as git marked them."""
+    """The merge with every block the copy rewrote replaced by the copy's
+    own lines, and every block that already has the change too; the other
+    blocks stay as git marked them."""
     merged = Merged("")
     lines: list[str] = []
     for piece in pieces(text):
         if isinstance(piece, str):
             lines.append(piece)
+        elif has_change(piece):
+            lines.extend(piece.ours)
         elif rewritten(piece):
-            if not has_change(piece):
-                merged.kept.append((len(lines) + 1, len(piece.ours)))
+            merged.kept.append((len(lines) + 1, len(piece.ours)))
             lines.extend(piece.ours)
         else:
             merged.conflicts += 1
