@@ -153,3 +153,138 @@ def test_the_page_script_test_names_what_broke_the_page(tmp_path, chromium, brea
     assert len(reasons) == 1, result.stdout
     assert (f" - AssertionError: The page's script failed in the browser: {found}. Fix it "
             "first: the chat tests below need a working page.") in reasons[0], result.stdout
+
+
+# Parts 3 and 4 on a learner's copy: a copy of each checkpoint whose lesson's key line is
+# broken fails the one test that covers that line, naming it and saying in words what is
+# missing; a faithful copy of the same checkpoint passes the same selection. Each run
+# starts the copy's servers (part 4: its whole stack), so each case selects one test.
+PART3_TESTS = ["tests/test_part3_deploy.py", "tests/chat/test_security_headers.py"]
+PART4_TESTS = ["tests/test_part4_scale.py"]
+
+
+def replaced(path, old, new):
+    """Replace `old` (which must be there) with `new` in the file at `path`."""
+    source = path.read_text()
+    assert old in source, f"{path} no longer has {old!r}: update this test"
+    path.write_text(source.replace(old, new))
+
+
+def without_the_https_redirect(copy):
+    replaced(copy / "app.py", "@app.before_request\ndef redirect_to_https():",
+             "def redirect_to_https():")  # never called
+
+
+def with_the_sync_worker(copy):
+    replaced(copy / "Procfile", "gunicorn --worker-class eventlet ", "gunicorn ")
+
+
+def without_the_message_queue(copy):
+    replaced(copy / "app.py", ", message_queue=REDIS_URL)", ")")
+
+
+def with_presence_in_one_process(copy):
+    """members_of() back as in step 1: the process's own members only."""
+    replaced(copy / "app.py",
+             '    return sorted(entry["username"]\n'
+             "                  for entry in present_entries(room).values())\n",
+             "    return sorted(member.username for member in members.values()\n"
+             "                  if member.room == room)\n")
+
+
+def without_sticky_sessions(copy):
+    replaced(copy / "nginx.conf", "        hash $cookie_session consistent;\n", "")
+
+
+def without_the_replay(copy):
+    replaced(copy / "app.py", "    send_missed_messages(room, last_id)\n", "")
+
+
+# (checkpoint, --step, test files, -k selection of one test, the test's name, what its
+# failure must say); each id is what the copy lacks.
+KEY_LINES = [
+    pytest.param("part3_deploy", "part3", PART3_TESTS, "redirected_to_https",
+                 "test_on_the_platform_http_is_redirected_to_https",
+                 "should be redirected for good (301) to the same address with https://",
+                 without_the_https_redirect, id="part3 without the https redirect"),
+    pytest.param("part3_deploy", "part3", PART3_TESTS,
+                 "procfile_command_serves and eventlet",
+                 "test_the_procfile_command_serves_the_chat_as_on_the_platform",
+                 "the Procfile should start gunicorn with --worker-class eventlet: it says "
+                 "'gunicorn -w 1 app:app'", with_the_sync_worker,
+                 id="part3 with the sync worker"),
+    pytest.param("part4_scale/steps/1_message_queue", "4.1", PART4_TESTS,
+                 "test_a_room_spans_processes and websocket",
+                 "test_a_room_spans_processes",
+                 "an emit on one process should reach the room's members on the other",
+                 without_the_message_queue, id="4.1 without the message queue"),
+    pytest.param("part4_scale/steps/2_presence", "4.2", PART4_TESTS,
+                 "names_everybody_on_every_process",
+                 "test_the_member_list_names_everybody_on_every_process",
+                 "the answer to join_room should list the room's members on every "
+                 "process (kept in Redis)", with_presence_in_one_process,
+                 id="4.2 with presence in one process"),
+    pytest.param("part4_scale/steps/3_nginx", "4.3", PART4_TESTS,
+                 "test_polling_works_through_nginx_with_sticky_sessions",
+                 "test_polling_works_through_nginx_with_sticky_sessions",
+                 "nginx should send every request of a browser to the same chat process",
+                 without_sticky_sessions, id="4.3 without sticky sessions"),
+    pytest.param("part4_scale", "part4", PART4_TESTS, "dropped_page_gets_every_missed",
+                 "test_a_dropped_page_gets_every_missed_message_once_in_order",
+                 "join_room with last_id should send every message the page missed",
+                 without_the_replay, id="part4 without the replay"),
+]
+KEY_LINE_CHECKPOINTS = list(dict.fromkeys(case.values[0] for case in KEY_LINES))
+
+
+def run_part_tests(folder, step, files, select):
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *files, "--checkpoint", str(folder), "--step", step,
+         "-k", select, "-v", "-rf", "--tb=short", "-p", "no:cacheprovider"],
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "COLUMNS": "1000"})
+
+
+def copy_of_checkpoint(name, tmp_path):
+    """A learner's copy of the checkpoint `name` (without its later steps, or what nginx
+    left in it)."""
+    return shutil.copytree(REPO / name, tmp_path / "my-chat", ignore=shutil.ignore_patterns(
+        "steps", "nginx-tmp", "nginx.pid", "__pycache__"))
+
+
+def require_the_programs_of(name):
+    """Skip unless the programs the checkpoint's stack starts are installed."""
+    if name.startswith("part4"):
+        require_programs("redis-server", "nginx")
+
+
+@pytest.mark.parametrize(("name", "step", "files", "select", "test", "words", "break_it"),
+                         KEY_LINES)
+def test_a_copy_without_its_lessons_key_line_fails_saying_what_is_missing(
+        tmp_path, name, step, files, select, test, words, break_it):
+    require_the_programs_of(name)
+    copy = copy_of_checkpoint(name, tmp_path)
+    break_it(copy)
+    result = run_part_tests(copy, step, files, select)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{test}[my-chat" in result.stdout and " FAILED" in result.stdout, result.stdout
+    reasons = [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
+    assert reasons and all(f"::{test}[my-chat" in line and " - AssertionError: " in line
+                           for line in reasons), result.stdout
+    assert any(words in line for line in reasons), result.stdout
+    first = result.stdout.split("The first that fails (", 1)[-1]
+    assert f"::{test}[my-chat" in first.splitlines()[0] and words in first, result.stdout
+
+
+@pytest.mark.parametrize("name", KEY_LINE_CHECKPOINTS, ids=str)
+def test_a_faithful_copy_passes_the_same_checks(tmp_path, name):
+    cases = [case.values for case in KEY_LINES if case.values[0] == name]
+    (_, step, files, *_), selections = cases[0], [case[3] for case in cases]
+    require_the_programs_of(name)
+    copy = copy_of_checkpoint(name, tmp_path)
+    result = run_part_tests(copy, step, files, " or ".join(f"({s})" for s in selections))
+    assert result.returncode == 0, result.stdout + result.stderr
+    passed = [line for line in result.stdout.splitlines() if line.endswith(" PASSED")
+              or " PASSED " in line]
+    for test in (case[4] for case in cases):
+        assert any(f"::{test}[my-chat" in line for line in passed), result.stdout

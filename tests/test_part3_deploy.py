@@ -71,42 +71,73 @@ def behind_the_router(url, username, room):
 
 def two_users_chat(url, room):
     alice, bob = behind_the_router(url, "alice", room), behind_the_router(url, "bob", room)
-    assert alice.join()["ok"] and bob.join()["ok"]
-    assert alice.send("hello from alice") == {"ok": True}
-    bob.wait_for("receive_message", username="alice", message="hello from alice")
-    assert bob.send("hello from bob") == {"ok": True}
-    alice.wait_for("receive_message", username="bob", message="hello from bob")
+    for user in (alice, bob):
+        answer = user.join()
+        assert isinstance(answer, dict) and answer.get("ok"), (
+            f"join_room from {user.username} should be accepted: it answered {answer!r}")
+    for sender, receiver in ((alice, bob), (bob, alice)):
+        text = f"hello from {sender.username}"
+        answer = sender.send(text)
+        assert answer == {"ok": True}, (
+            f"send_message from {sender.username} should be accepted: it answered "
+            f"{answer!r}")
+        receiver.wait_for("receive_message", username=sender.username, message=text)
     return alice, bob
 
 
+def uses_worker(command, worker):
+    """Whether a gunicorn command line picks `worker` (--worker-class W,
+    --worker-class=W or -k W)."""
+    return bool(re.search(rf"(--worker-class[= ]|-k ?){worker}\b", command or ""))
+
+
 @pytest.mark.parametrize("worker", ["eventlet", "gevent"])
-def test_the_procfile_command_serves_the_chat_as_on_the_platform(checkpoint, platform_bin,
+def test_the_procfile_command_serves_the_chat_as_on_the_platform(checkpoint, request,
                                                                  worker):
     command = (procfile_command(checkpoint) if worker == "eventlet"
                else readme_worker_line(worker, checkpoint))
-    assert f"--worker-class {worker}" in (command or ""), (
+    assert uses_worker(command, worker), (
         f"the Procfile should start gunicorn with --worker-class {worker}: it says "
-        f"{command!r}")
+        f"{command!r}. gunicorn's default worker serves one request at a time, and an open "
+        "chat connection never ends")
+    # Only now the platform's venv, which takes a while: a Procfile without the worker
+    # fails at once.
+    platform_bin = request.getfixturevalue("platform_bin")
     server = platform_server(command, checkpoint, platform_bin)
     try:
         server.wait_until_serving()
         log = server.log()
-        assert f"Using worker: {worker}" in log
-        assert f"Socket.IO is running in {worker} mode" in log
+        for line in (f"Using worker: {worker}", f"Socket.IO is running in {worker} mode"):
+            assert line in log, (
+                f"started with {command!r}, the log should say {line!r}: it printed\n{log}")
         # On the platform gunicorn listens on $PORT on every interface, for the router:
         # "::" alone where it takes IPv4 too, "0.0.0.0" alone where there is no IPv6.
-        assert listening_addresses(server.port) in ({"::"}, {"::", "0.0.0.0"}, {"0.0.0.0"})
-        assert "Join the chat" in requests.get(server.url + "/", headers=ROUTER,
-                                               timeout=5).text
+        addresses = listening_addresses(server.port)
+        assert addresses in ({"::"}, {"::", "0.0.0.0"}, {"0.0.0.0"}), (
+            "on the platform (DYNO set) gunicorn should listen on every interface, for "
+            f"the router: it listens on {sorted(addresses)} (gunicorn.conf.py's bind)")
+        start_page = requests.get(server.url + "/", headers=ROUTER, timeout=5)
+        assert "Join the chat" in start_page.text, (
+            f"the start page behind the router should say 'Join the chat': it answered "
+            f"{start_page.status_code}")
         chat_page = requests.get(server.url + "/chat", params={"username": "a", "room": "r"},
                                  headers=ROUTER, timeout=5)
-        assert chat_page.status_code == 200
+        assert chat_page.status_code == 200, (
+            f"/chat behind the router should open with 200: it answered "
+            f"{chat_page.status_code}")
         users = two_users_chat(server.url, f"deploy-{worker}")
         # SIGTERM with the chat still open, as on a restart: done well inside the limit.
-        assert server.stop() < PLATFORM_STOP_TIMEOUT / 2
-        assert server.process.returncode == 0
+        took = server.stop()
+        assert took < PLATFORM_STOP_TIMEOUT / 2, (
+            f"on SIGTERM with the chat open the server should stop within "
+            f"{PLATFORM_STOP_TIMEOUT / 2:.0f} s (gunicorn.conf.py's graceful_timeout): it "
+            f"took {took:.1f} s")
+        assert server.process.returncode == 0, (
+            f"on SIGTERM the server should exit with 0: it exited with "
+            f"{server.process.returncode}")
         for user in users:
-            assert user.disconnected.wait(5)
+            assert user.disconnected.wait(5), (
+                f"{user.username}'s connection should be closed when the server stops")
     finally:
         server.close()
 
@@ -122,9 +153,18 @@ def test_behind_the_https_router_the_same_origin_check_holds(checkpoint, platfor
             return requests.get(handshake, headers={"Origin": origin, **headers},
                                 timeout=5).status_code
 
-        assert status(page_origin, **{"X-Forwarded-Proto": "https"}) == 200
-        assert status(page_origin) == 400  # an https page, but no router said so
-        assert status("https://evil.example", **{"X-Forwarded-Proto": "https"}) == 400
+        cases = [
+            # (origin, headers, status, why)
+            (page_origin, ROUTER, 200, "the page's own origin, through the router"),
+            (page_origin, {}, 400, "an https page, but no router said so"),
+            ("https://evil.example", ROUTER, 400, "another site's page"),
+        ]
+        for origin, headers, expected, why in cases:
+            got = status(origin, **headers)
+            assert got == expected, (
+                f"behind the router, a Socket.IO handshake from {origin} ({why}) should be "
+                f"answered {expected}: it got {got}. ProxyFix(app.wsgi_app, x_for=1, "
+                "x_proto=1) lets the same-origin check see https")
     finally:
         server.close()
 
@@ -139,11 +179,18 @@ def test_on_the_platform_a_missing_secret_key_stops_the_app_with_one_line(checkp
         server.process.wait(timeout=20)
     finally:
         server.close()
-    assert server.process.returncode == 3
     log = server.log()
-    assert "SECRET_KEY is not set. Set it once with: heroku config:set SECRET_KEY=" in log
-    assert "Traceback" not in log
-    assert log.count("SECRET_KEY is not set") == 1  # gunicorn gave up: no restart loop
+    assert server.process.returncode == 3, (
+        f"on the platform without SECRET_KEY, {command!r} should stop with exit status 3 "
+        f"(gunicorn then gives up): it exited with {server.process.returncode}; it "
+        f"printed:\n{log}")
+    assert "SECRET_KEY is not set. Set it once with: heroku config:set SECRET_KEY=" in log, (
+        f"without SECRET_KEY on the platform the log should say how to set it: it "
+        f"printed:\n{log}")
+    assert "Traceback" not in log, (
+        f"a missing SECRET_KEY should stop the app with one line, not a traceback:\n{log}")
+    assert log.count("SECRET_KEY is not set") == 1, (  # gunicorn gave up: no restart loop
+        f"the app should say once that SECRET_KEY is not set (no restart loop):\n{log}")
 
 
 def test_off_the_platform_a_missing_secret_key_is_only_a_warning(checkpoint):
@@ -151,9 +198,15 @@ def test_off_the_platform_a_missing_secret_key_is_only_a_warning(checkpoint):
         [sys.executable, "-c", "import app; print(len(app.app.config['SECRET_KEY']))"],
         cwd=checkpoint, capture_output=True, text=True, timeout=30,
         env={"PATH": "/usr/bin:/bin"})
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "64"
-    assert "SECRET_KEY is not set: using a random key" in result.stderr
+    assert result.returncode == 0, (
+        f"off the platform, app.py should start without SECRET_KEY: it failed with\n"
+        f"{result.stderr}")
+    assert result.stdout.strip() == "64", (
+        "without SECRET_KEY, app.py should make a random key, secrets.token_hex(32): its "
+        f"key has {result.stdout.strip()} characters")
+    assert "SECRET_KEY is not set: using a random key" in result.stderr, (
+        "without SECRET_KEY, app.py should warn that it uses a random key: it printed\n"
+        f"{result.stderr}")
 
 
 def test_forwarded_headers_from_the_router_are_trusted(checkpoint, monkeypatch):
@@ -163,7 +216,11 @@ def test_forwarded_headers_from_the_router_are_trusted(checkpoint, monkeypatch):
     app.add_url_rule("/whoami", "whoami", lambda: f"{request.scheme} {request.remote_addr}")
     answer = app.test_client().get("/whoami", headers={
         "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"})
-    assert answer.get_data(as_text=True) == "https 203.0.113.7"
+    seen = answer.get_data(as_text=True)
+    assert seen == "https 203.0.113.7", (
+        "behind the router, Flask should see the browser's scheme and address from "
+        "X-Forwarded-Proto and X-Forwarded-For (ProxyFix(app.wsgi_app, x_for=1, "
+        f"x_proto=1)): it saw {seen!r}")
 
 
 SPOOFED = "203.0.113.9"  # an address a client claims for itself

@@ -43,3 +43,54 @@ def test_a_copy_of_the_solution_passes_and_the_base_step_fails(
     failed = check(exercise, base, select)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert missing in failed.stdout, failed.stdout
+
+
+# Any correct answer to "Greet by name" passes, not only the solution's plain text: here a
+# whole HTML page from a template (as hint 2 suggests), with a <title> and white space
+# around the greeting. The same page with another greeting, or with the name let through
+# as HTML, fails saying so.
+HELLO_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Greetings</title>
+</head>
+<body>
+  <h1>
+    {greeting}
+  </h1>
+  <p>Welcome to the site.</p>
+</body>
+</html>
+"""
+GREET_ANSWERS = [
+    pytest.param("Hello, {{ name }}!", None, id="a whole HTML page passes"),
+    pytest.param("Hi, {{ name }}!", "/hello/Ada should show 'Hello, Ada!' on the page",
+                 id="another greeting fails"),
+    pytest.param("Hello, {{ name|safe }}!",
+                 "should show the name as text, but the browser would make it into HTML "
+                 "elements ['img']", id="a name let through as HTML fails"),
+]
+
+
+@pytest.mark.parametrize(("greeting", "missing"), GREET_ANSWERS)
+def test_greet_checks_the_page_the_browser_shows(tmp_path, greeting, missing):
+    exercise = EXERCISES["greet"]
+    answer = shutil.copytree(REPO / exercise.folder, tmp_path / "my-hello")
+    (answer / "templates").mkdir()
+    (answer / "templates" / "hello.html").write_text(
+        HELLO_PAGE.format(greeting=greeting))
+    app_py = answer / "app.py"
+    source = app_py.read_text()
+    plain = '    return f"Hello, {escape(name)}!"\n'
+    assert plain in source
+    app_py.write_text(source.replace(plain, '    return render_template("hello.html", '
+                                            'name=name)\n')
+                      .replace("from flask import Flask\n",
+                               "from flask import Flask, render_template\n"))
+    result = check(exercise, answer, "greets")
+    if missing is None:
+        assert result.returncode == 0, result.stdout + result.stderr
+    else:
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert missing in result.stdout, result.stdout

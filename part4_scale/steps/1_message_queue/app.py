@@ -47,8 +47,10 @@ MAX_PACKET_BYTES = 16 * 1024
 # environment; a classroom needs no change.
 MESSAGES_PER_SECOND = float(os.environ.get("CHAT_MESSAGES_PER_SECOND", "5"))
 MESSAGE_BURST = int(os.environ.get("CHAT_MESSAGE_BURST", "10"))
-# Where Redis listens. The platform's Redis add-on sets REDIS_URL.
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Where Redis listens. The platform's Redis add-on sets REDIS_URL; on your
+# computer it is the tutorial's own Redis, which Procfile.local starts on
+# 6380: Redis's usual port, 6379, may be taken by a Redis the system runs.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6380/0")
 
 logging.basicConfig(level=logging.INFO,
                     format="%(asctime)s %(levelname)s %(message)s")
