@@ -270,12 +270,12 @@ def test_sending_before_joining_is_refused(login, room):
 # Step 6: a page that reconnects.
 
 @pytest.mark.step(6)
-def test_a_reconnecting_page_replaces_its_dead_connection_quietly(login, room):
+def test_a_reconnecting_page_replaces_its_dead_connection_quietly(login, client, room):
     """The network dropped, the page reconnected before the server noticed: no ghost."""
     alice = login("alice", room)
-    old_bob = login("bob", room, page_id="page-1")
+    old_bob = login("bob", room, browser=client, page_id="page-1")
     alice.get_received()
-    new_bob = login("bob", room, page_id="page-1")
+    new_bob = login("bob", room, browser=client, page_id="page-1")
     assert not old_bob.is_connected(), (
         "a second join with the same page_id should disconnect the page's older connection")
     expect_events(received(alice, who="alice"), [],
@@ -290,10 +290,10 @@ def test_a_reconnecting_page_replaces_its_dead_connection_quietly(login, room):
 
 
 @pytest.mark.step(6)
-def test_another_page_of_the_same_person_is_a_second_member(login, room):
+def test_another_page_of_the_same_person_is_a_second_member(login, client, room):
     alice = login("alice", room)
-    login("bob", room, page_id="page-1")
-    login("bob", room, page_id="page-2")
+    login("bob", room, browser=client, page_id="page-1")
+    login("bob", room, browser=client, page_id="page-2")
     expect_events(received(alice, "join_room_announcement", who="alice"),
                   [joined("bob", room)] * 2,
                   "alice should hear bob join twice: two pages (page_ids) are two members")

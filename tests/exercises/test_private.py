@@ -34,9 +34,10 @@ def test_a_private_message_reaches_one_member_and_its_sender(login, room):
                   "carol, in the same room, must not see it")
 
 
-def test_every_page_of_the_recipient_gets_it(login, room):
-    alice, bob = login("alice", room), login("bob", room)
-    bob_again = login("bob", room)  # a second tab
+def test_every_page_of_the_recipient_gets_it(login, client, room):
+    alice = login("alice", room)
+    bob = login("bob", room, browser=client)
+    bob_again = login("bob", room, browser=client)  # a second tab
     expect_answer(private(alice, room, "bob", "both tabs"), OK,
                   "send_private")
     for sio in (bob, bob_again):
