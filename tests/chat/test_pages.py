@@ -71,6 +71,24 @@ def test_invalid_form_goes_back_with_a_reason(client, query, message):
     expect_sent_back(client, query, message)
 
 
+# Format characters (Unicode category Cf) are invisible: U+202E turns the text after it
+# around, U+200B is a space of no width. In a name they make lookalikes of other names.
+@pytest.mark.parametrize(("query", "message"), [
+    ({"username": "\u202eecila", "room": "maths"},
+     "The username cannot contain invisible formatting characters."),
+    ({"username": "ali\u200bce", "room": "maths"},
+     "The username cannot contain invisible formatting characters."),
+    ({"username": "alice", "room": "ma\u202eths"},
+     "The room cannot contain invisible formatting characters."),
+    ({"username": "alice", "room": "\u200bmaths"},
+     "The room cannot contain invisible formatting characters."),
+], ids=["U+202E in the name", "U+200B in the name", "U+202E in the room",
+        "U+200B in the room"])
+@pytest.mark.step(4)
+def test_format_characters_in_a_name_or_room_go_back_with_a_reason(client, query, message):
+    expect_sent_back(client, query, message)
+
+
 @pytest.mark.step(1)
 def test_longest_allowed_values_are_accepted(client):
     open_chat(client, "a" * 32, "r" * 64)
