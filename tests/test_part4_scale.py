@@ -278,6 +278,33 @@ def test_the_people_of_a_killed_process_leave_the_member_list(own_stack,
         time.sleep(0.2)
 
 
+@PRESENCE
+def test_a_name_is_one_persons_on_every_process(stack, connect):
+    """The name check reads who is in the room from Redis, not from the
+    process's own members."""
+    room = "one-alice"
+    # Both sent the form, each to its own process, while the name was free.
+    first, late = (connect(worker.url, "alice", room)
+                   for worker in stack.workers[:2])
+    joins(first)
+    reason = (f"Somebody called alice is in room {room} already. Please "
+              "choose another name.")
+    answer = late.join()
+    assert answer == {"ok": False, "error": reason}, (
+        "join_room as alice on the second process, while alice (another "
+        "session) is in the room on the first, should be refused with "
+        f"{reason!r}: it answered {answer!r}")
+    for worker in stack.workers:
+        start = requests.get(f"{worker.url}/chat", timeout=TIMEOUT,
+                             params={"username": "ALICE", "room": room})
+        assert start.history and reason in start.text, (
+            f"/chat as ALICE on process {worker.url} should go back to the "
+            f"start page saying {reason!r}: it answered {start.status_code} "
+            f"{start.url}")
+    assert first.leave() == {"ok": True}, "leave_room should be accepted"
+    joins(late)  # the name is free again
+
+
 # Step 3: nginx.
 
 def start_polling(url):

@@ -86,6 +86,7 @@ class Member:
 
     username: str
     room: str
+    person_id: str  # whose browser: its tabs share one name (see /chat)
     page_id: str
     limiter: RateLimiter
 
@@ -109,6 +110,37 @@ def clean_text(value, name, max_length):
     if any(unicodedata.category(char) == "Cc" for char in value):
         raise ChatError(f"The {name} cannot contain control characters.")
     return value
+
+
+# --8<-- [start:names]
+def clean_name(value, name, max_length):
+    """clean_text, and no format characters (Unicode's Cf): they are
+    invisible, so "ali\u200bce" would pass for "alice". Messages keep
+    them: emoji such as "woman technologist" are joined with U+200D."""
+    value = clean_text(value, name, max_length)
+    if any(unicodedata.category(char) == "Cf" for char in value):
+        raise ChatError(
+            f"The {name} cannot contain invisible formatting characters.")
+    return value
+
+
+def name_key(name):
+    """A name as people read it: NFKC makes lookalike letters plain (the
+    fullwidth ones, ligatures) and casefold() ignores case."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def check_name_free(username, room, person_id):
+    """Refuse a name that another person in the room uses, so nobody can
+    speak as somebody else. The same person (the same session: a second
+    tab, a reconnection) may. The name is free when its last page leaves."""
+    key = name_key(username)
+    for member in members.values():
+        if (member.room == room and name_key(member.username) == key
+                and member.person_id != person_id):
+            raise ChatError(f"Somebody called {member.username} is in room "
+                            f"{room} already. Please choose another name.")
+# --8<-- [end:names]
 
 
 def read_fields(data, *names):
@@ -195,15 +227,18 @@ def home():
 @app.route("/chat")
 def chat():
     try:
-        username = clean_text(request.args.get("username", ""),
+        username = clean_name(request.args.get("username", ""),
                               "username", MAX_USERNAME_LENGTH)
-        room = clean_text(request.args.get("room", ""),
+        room = clean_name(request.args.get("room", ""),
                           "room", MAX_ROOM_LENGTH)
+        check_name_free(username, room, session.get("person_id"))
     except ChatError as error:
         flash(str(error))
         return redirect(url_for("home"))
     session["username"] = username
     session["room"] = room
+    # A random id for this browser, made once: its tabs are one person.
+    session.setdefault("person_id", secrets.token_urlsafe(16))
     # page_id tells this page's reconnections apart from another tab of
     # the same person.
     return render_template("chat.html", username=username, room=room,
@@ -219,6 +254,8 @@ def on_connect(auth=None):
     try:
         clean_text(session.get("username"), "username", MAX_USERNAME_LENGTH)
         clean_text(session.get("room"), "room", MAX_ROOM_LENGTH)
+        # And the person_id that /chat adds (an older session has none).
+        clean_text(session.get("person_id"), "person id", 64)
     except ChatError:
         raise ConnectionRefusedError(
             "Choose a username and a room on the start page first.") from None
@@ -234,6 +271,8 @@ def on_join_room(data=None, *_):
     username, room = session["username"], session["room"]
     check_identity(*read_fields(data, "username", "room"), username, room)
     if request.sid not in members:  # joining twice changes nothing
+        # Taken since the form was sent? (Or the page skipped it.)
+        check_name_free(username, room, session["person_id"])
         add_member(username, room, data.get("page_id"))
     return {"ok": True, "members": members_of(room)}
 
@@ -251,7 +290,8 @@ def add_member(username, room, page_id):
         disconnect(ghost)
         return
     limiter = RateLimiter(MESSAGES_PER_SECOND, MESSAGE_BURST)
-    members[request.sid] = Member(username, room, page_id, limiter)
+    members[request.sid] = Member(username, room, session["person_id"],
+                                  page_id, limiter)
     log.info("%s joined room %s", username, room)
     # Everybody else in the room hears about the newcomer (NO:5).
     emit("join_room_announcement", {"username": username, "room": room},

@@ -208,11 +208,26 @@ def expect_not_in_page(page, text, description):
     assert text not in page, f"{description}: {text!r} is in the page"
 
 
-def log_in(chat_app, clients, username, room, join=True, **page_id):
+def expect_sent_back(client, query, message):
+    """/chat refuses the form: back to / with `message` flashed, nobody signed in."""
+    response = client.get("/chat", query_string=query)
+    assert (response.status_code, response.headers.get("Location")) == (302, "/"), (
+        f"/chat with {query} should redirect back to / (302): it answered "
+        f"{response.status_code} {response.headers.get('Location', '')}")
+    page = page_of(client.get("/"), "the start page after a refusal")
+    expect_in_page(page, message, "the reason, flashed by /chat")
+    with client.session_transaction() as session:
+        assert "username" not in session, (
+            f"a refused form must not sign anybody in: the session holds {dict(session)}")
+
+
+def log_in(chat_app, clients, username, room, join=True, browser=None, **page_id):
     """Open /chat as `username` in `room`, connect a Socket.IO test client
     with the same cookies, as the page does, and join the room (unless
-    join=False). The client is added to `clients`, for closing later."""
-    http = chat_app.app.test_client()
+    join=False). The client is added to `clients`, for closing later.
+    `browser` (a Flask test client) is the browser whose cookies to use: the
+    same person's second tab; by default a new browser, a new person."""
+    http = chat_app.app.test_client() if browser is None else browser
     response = http.get("/chat",
                         query_string={"username": username, "room": room})
     assert response.status_code == 200, (

@@ -2,7 +2,7 @@
 import pytest
 
 from expect import (OK, ask, connect, expect_accepted, expect_answer, expect_events,
-                    expect_refused, is_refusal, received)
+                    expect_refused, expect_sent_back, is_refusal, received)
 
 # Also on the exercises' solutions: an exercise keeps its base's behaviour.
 pytestmark = [pytest.mark.socketio_test_client, pytest.mark.solutions]
@@ -178,6 +178,84 @@ def test_joining_twice_is_announced_once(login, room):
                   "(announce only a connection that is not in members yet)")
 
 
+
+# Step 4 also: a name is one person's in its room. Names are compared as people read them,
+# after NFKC (fullwidth letters, ligatures) and case folding.
+
+def taken(holder, room):
+    return f"Somebody called {holder} is in room {room} already. Please choose another name."
+
+
+LOOKALIKES = [
+    pytest.param("alice", "alice", id="the same name"),
+    pytest.param("alice", " ALICE ", id="capitals"),
+    pytest.param("Alice", "\uff21\uff4c\uff49\uff43\uff45", id="fullwidth letters"),
+    pytest.param("fiona", "\ufb01ona", id="the ligature fi"),
+    pytest.param("Straße", "STRASSE", id="sharp s"),
+]
+
+
+@pytest.mark.parametrize(("holder", "asked"), LOOKALIKES)
+@pytest.mark.step(4)
+def test_a_name_in_use_in_the_room_is_refused_on_the_form(login, client, room, holder,
+                                                          asked):
+    login(holder, room)
+    expect_sent_back(client, {"username": asked, "room": room}, taken(holder, room))
+
+
+@pytest.mark.parametrize(("holder", "asked"), LOOKALIKES[:2])
+@pytest.mark.step(4)
+def test_a_name_taken_since_the_form_is_refused_on_join(login, room, holder, asked):
+    """Both sent the form while the name was free; the first to join gets it. A page could
+    also skip the form's check: join_room checks again."""
+    late = login(asked, room, join=False)
+    first = login(holder, room)
+    answer = ask(late, "join_room", {"username": asked.strip(), "room": room})
+    expect_refused(answer, "join_room", f"as {asked!r} after {holder!r} joined",
+                   error=taken(holder, room))
+    expect_events(received(first, who=holder), [],
+                  "the room should hear nothing of a refused join")
+
+
+@pytest.mark.step(4)
+def test_the_same_person_may_open_the_room_in_a_second_tab(login, client, room):
+    """The same browser (the same signed session) is the same person: a second tab, or a
+    page that reconnects, keeps the name."""
+    login("alice", room, browser=client)
+    login("alice", room, browser=client)
+
+
+@pytest.mark.parametrize("goodbye", ["leave_room", "disconnect"])
+@pytest.mark.step(4)
+def test_a_name_is_free_again_when_its_last_page_has_left(chat_app, login, room, goodbye):
+    browser = chat_app.app.test_client()
+    tabs = [login("alice", room, browser=browser) for _ in range(2)]
+    for number, tab in enumerate(tabs, 1):
+        if goodbye == "leave_room":
+            expect_answer(ask(tab, goodbye, {"username": "alice", "room": room}), OK,
+                          "leave_room")
+        else:
+            tab.disconnect()
+        if number < len(tabs):
+            expect_sent_back(chat_app.app.test_client(), {"username": "alice", "room": room},
+                             taken("alice", room))
+    login("ALICE", room)
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("\U0001f469\u200d\U0001f4bb", id="U+200D joins an emoji"),
+    pytest.param("Donau\u00addampf\u00adschiff", id="U+00AD soft hyphens"),
+])
+@pytest.mark.step(4)
+def test_a_message_keeps_its_format_characters(login, room, text):
+    """Names refuse format characters; messages need them (emoji sequences, hyphens)."""
+    alice, bob = login("alice", room), login("bob", room)
+    bob.get_received()
+    expect_answer(send(alice, "alice", room, text), OK, f"send_message with {text!r}")
+    expect_events(received(bob, who="bob"), [message("alice", room, text)],
+                  "bob should receive the message exactly as alice typed it")
+
+
 # Step 5: bad input gets a reason, never a traceback.
 
 MALFORMED = [
@@ -270,12 +348,12 @@ def test_sending_before_joining_is_refused(login, room):
 # Step 6: a page that reconnects.
 
 @pytest.mark.step(6)
-def test_a_reconnecting_page_replaces_its_dead_connection_quietly(login, room):
+def test_a_reconnecting_page_replaces_its_dead_connection_quietly(login, client, room):
     """The network dropped, the page reconnected before the server noticed: no ghost."""
     alice = login("alice", room)
-    old_bob = login("bob", room, page_id="page-1")
+    old_bob = login("bob", room, browser=client, page_id="page-1")
     alice.get_received()
-    new_bob = login("bob", room, page_id="page-1")
+    new_bob = login("bob", room, browser=client, page_id="page-1")
     assert not old_bob.is_connected(), (
         "a second join with the same page_id should disconnect the page's older connection")
     expect_events(received(alice, who="alice"), [],
@@ -290,10 +368,10 @@ def test_a_reconnecting_page_replaces_its_dead_connection_quietly(login, room):
 
 
 @pytest.mark.step(6)
-def test_another_page_of_the_same_person_is_a_second_member(login, room):
+def test_another_page_of_the_same_person_is_a_second_member(login, client, room):
     alice = login("alice", room)
-    login("bob", room, page_id="page-1")
-    login("bob", room, page_id="page-2")
+    login("bob", room, browser=client, page_id="page-1")
+    login("bob", room, browser=client, page_id="page-2")
     expect_events(received(alice, "join_room_announcement", who="alice"),
                   [joined("bob", room)] * 2,
                   "alice should hear bob join twice: two pages (page_ids) are two members")

@@ -92,6 +92,22 @@ def test_an_abrupt_drop_is_announced_as_a_leave(server, chat_user, room):
     assert leaves == 1, f"bob's leave should be announced once: alice heard it {leaves} times"
 
 
+
+@pytest.mark.step(4)
+def test_a_name_is_one_persons_in_its_room(server, chat_user, room):
+    """On the real server too (in part 4: on whichever process each page reaches)."""
+    late = chat_user("alice", room)  # sent the form while the name was free
+    joined(chat_user("Alice", room))
+    reason = f"Somebody called Alice is in room {room} already. Please choose another name."
+    expect_refused(late.join(), "join_room", "as alice after Alice joined", error=reason)
+    start = requests.get(server.url + "/chat", params={"username": "ALICE", "room": room},
+                         timeout=TIMEOUT)
+    assert [step.status_code for step in start.history] == [302], (
+        f"/chat as ALICE, while Alice is in the room, should redirect to the start page: "
+        f"it answered {start.status_code} {start.url}")
+    expect_in_page(start.text, reason, "the reason, flashed by /chat")
+
+
 @pytest.mark.step(5)
 def test_bad_input_gets_reasons_and_the_server_keeps_serving(server, chat_user, room):
     alice = joined(chat_user("alice", room))

@@ -34,14 +34,43 @@ def test_a_private_message_reaches_one_member_and_its_sender(login, room):
                   "carol, in the same room, must not see it")
 
 
-def test_every_page_of_the_recipient_gets_it(login, room):
-    alice, bob = login("alice", room), login("bob", room)
-    bob_again = login("bob", room)  # a second tab
+def test_every_page_of_the_recipient_gets_it(login, client, room):
+    alice = login("alice", room)
+    bob = login("bob", room, browser=client)
+    bob_again = login("bob", room, browser=client)  # a second tab
     expect_answer(private(alice, room, "bob", "both tabs"), OK,
                   "send_private")
     for sio in (bob, bob_again):
         assert received(sio, "receive_private", who="bob"), (
             "each of bob's pages in the room should get the message")
+
+
+def test_nobody_else_can_take_bobs_name_to_read_his_messages(
+        login, app_module, room):
+    """A name is one person's in its room (part 2, step 4), so a private
+    message reaches exactly one person."""
+    alice = login("alice", room)
+    # Mallory sends the form as bob before bob has joined: both pass it.
+    mallory = login("bob", room, join=False)
+    bob = login("bob", room)
+    taken = (f"Somebody called bob is in room {room} already. Please "
+             "choose another name.")
+    expect_refused(ask(mallory, "join_room", {"username": "bob",
+                                              "room": room}),
+                   "join_room", "as bob from a second session, after bob "
+                   "joined", error=taken)
+    expect_answer(private(alice, room, "bob", "for bob only"), OK,
+                  "send_private")
+    assert received(bob, "receive_private", who="bob"), (
+        "bob should receive alice's private message")
+    expect_events(received(mallory, "receive_private", who="mallory"), [],
+                  "mallory, who asked for bob's name in another session, "
+                  "must not read bob's private messages")
+    response = app_module.app.test_client().get(
+        "/chat", query_string={"username": "Bob", "room": room})
+    assert response.status_code == 302, (
+        "/chat as Bob, while bob is in the room, should send the form back "
+        f"with a reason: it answered {response.status_code}")
 
 
 def test_nobody_outside_the_room_can_be_reached(login, room):

@@ -50,6 +50,10 @@ function showMembers(names) {
 // show every message once more.
 socket.on("connect", () => {
   socket.emit("join_room", me, (answer) => {
+    if (!answer.ok) {
+      addLine("notice", ["span", answer.error]);
+      return;
+    }
     showMembers(answer.members);
     const others = answer.members.filter((name) => name !== me.username);
     addLine("notice", ["span", others.length

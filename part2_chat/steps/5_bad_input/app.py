@@ -55,6 +55,7 @@ class Member:
 
     username: str
     room: str
+    person_id: str  # whose browser: its tabs share one name (see /chat)
 
 
 # Who is in which room, by Socket.IO connection id (request.sid). The
@@ -76,6 +77,37 @@ def clean_text(value, name, max_length):
     if any(unicodedata.category(char) == "Cc" for char in value):
         raise ChatError(f"The {name} cannot contain control characters.")
     return value
+
+
+# --8<-- [start:names]
+def clean_name(value, name, max_length):
+    """clean_text, and no format characters (Unicode's Cf): they are
+    invisible, so "ali\u200bce" would pass for "alice". Messages keep
+    them: emoji such as "woman technologist" are joined with U+200D."""
+    value = clean_text(value, name, max_length)
+    if any(unicodedata.category(char) == "Cf" for char in value):
+        raise ChatError(
+            f"The {name} cannot contain invisible formatting characters.")
+    return value
+
+
+def name_key(name):
+    """A name as people read it: NFKC makes lookalike letters plain (the
+    fullwidth ones, ligatures) and casefold() ignores case."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def check_name_free(username, room, person_id):
+    """Refuse a name that another person in the room uses, so nobody can
+    speak as somebody else. The same person (the same session: a second
+    tab, a reconnection) may. The name is free when its last page leaves."""
+    key = name_key(username)
+    for member in members.values():
+        if (member.room == room and name_key(member.username) == key
+                and member.person_id != person_id):
+            raise ChatError(f"Somebody called {member.username} is in room "
+                            f"{room} already. Please choose another name.")
+# --8<-- [end:names]
 
 
 def read_fields(data, *names):
@@ -162,15 +194,18 @@ def home():
 @app.route("/chat")
 def chat():
     try:
-        username = clean_text(request.args.get("username", ""),
+        username = clean_name(request.args.get("username", ""),
                               "username", MAX_USERNAME_LENGTH)
-        room = clean_text(request.args.get("room", ""),
+        room = clean_name(request.args.get("room", ""),
                           "room", MAX_ROOM_LENGTH)
+        check_name_free(username, room, session.get("person_id"))
     except ChatError as error:
         flash(str(error))
         return redirect(url_for("home"))
     session["username"] = username
     session["room"] = room
+    # A random id for this browser, made once: its tabs are one person.
+    session.setdefault("person_id", secrets.token_urlsafe(16))
     return render_template("chat.html", username=username, room=room)
 # --8<-- [end:chat]
 
@@ -183,6 +218,8 @@ def on_connect(auth=None):
     try:
         clean_text(session.get("username"), "username", MAX_USERNAME_LENGTH)
         clean_text(session.get("room"), "room", MAX_ROOM_LENGTH)
+        # And the person_id that /chat adds (an older session has none).
+        clean_text(session.get("person_id"), "person id", 64)
     except ChatError:
         raise ConnectionRefusedError(
             "Choose a username and a room on the start page first.") from None
@@ -198,6 +235,8 @@ def on_join_room(data=None, *_):
     username, room = session["username"], session["room"]
     check_identity(*read_fields(data, "username", "room"), username, room)
     if request.sid not in members:  # joining twice changes nothing
+        # Taken since the form was sent? (Or the page skipped it.)
+        check_name_free(username, room, session["person_id"])
         add_member(username, room)
     return {"ok": True, "members": members_of(room)}
 
@@ -205,7 +244,7 @@ def on_join_room(data=None, *_):
 def add_member(username, room):
     """Put this connection into `room` and announce it."""
     join_room(room)
-    members[request.sid] = Member(username, room)
+    members[request.sid] = Member(username, room, session["person_id"])
     log.info("%s joined room %s", username, room)
     # Everybody else in the room hears about the newcomer (NO:5).
     emit("join_room_announcement", {"username": username, "room": room},

@@ -40,6 +40,10 @@ function addLine(className, ...parts) {
 // show every message once more.
 socket.on("connect", () => {
   socket.emit("join_room", me, (answer) => {
+    if (!answer.ok) {
+      addLine("notice", ["span", answer.error]);
+      return;
+    }
     const others = answer.members.filter((name) => name !== me.username);
     addLine("notice", ["span", others.length
       ? `You joined room ${me.room}. Also here: ${others.join(", ")}.`
