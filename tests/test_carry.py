@@ -250,7 +250,7 @@ def test_a_conflicting_edit_is_marked_and_stops_there(clone):
     result = run_carry(clone)
     assert result.returncode == 1, output(result)
     lines = report(result)
-    assert lines[NEXT] == "conflict: app.py (marked in the file)"
+    assert lines[NEXT] == "conflict: app.py (1 block marked in the file)"
     text = (clone / NEXT / "app.py").read_text()
     for marker in (f"<<<<<<< {NEXT}\n", f"||||||| {FROM} before\n",
                    "=======\n", f">>>>>>> {FROM} after\n"):
@@ -343,3 +343,18 @@ def test_a_block_that_already_has_the_change_is_no_conflict():
     merged = carry.resolve(text)
     assert (merged.conflicts, merged.kept) == (0, [])
     assert merged.text == "x\nA2\nB2\ny\n"
+
+
+def test_in_a_file_with_a_conflict_no_block_is_decided_unseen(clone):
+    """Where a person must edit the file anyway, the blocks the later step
+    would have won stay marked too: nothing of the change is dropped."""
+    conflict_in_step_6(clone)
+    app = clone / FROM / "app.py"
+    text = app.read_text()
+    first = text.splitlines()[0]  # step 5's title, which step 6 rewrites
+    app.write_text(text.replace(first, first + " (edited)", 1))
+    result = run_carry(clone)
+    assert result.returncode == 1, output(result)
+    assert report(result)[NEXT] == (
+        "conflict: app.py (2 blocks marked in the file)"), output(result)
+    assert (clone / NEXT / "app.py").read_text().count("<<<<<<< ") == 2

@@ -350,11 +350,18 @@ def carry_text(copy: Copy, relative: str, ours: bytes | None,
     """Merge the change into the copy's text file and write the result."""
     base, theirs = change
     labels = (copy.name, f"{copy.source} before", f"{copy.source} after")
-    merged = resolve(merge_file(labels, ours, base, theirs)[0])
+    text = merge_file(labels, ours, base, theirs)[0]
+    merged = resolve(text)
     result = merged.text.encode("utf-8")
     if merged.conflicts:
-        write(copy.folder / relative, result)
-        return Outcome(CONFLICT, relative, "(marked in the file)")
+        # A person edits this file anyway: every block stays marked, also
+        # those the copy's version would have won, so nothing of the
+        # change is dropped unseen.
+        write(copy.folder / relative, text.encode("utf-8"))
+        blocks = sum(isinstance(piece, Block) for piece in pieces(text))
+        return Outcome(CONFLICT, relative,
+                       f"({blocks} block{'s' * (blocks != 1)} marked in "
+                       "the file)")
     kept = where(merged.kept, copy.who) if merged.kept else ""
     if result != ours:
         write(copy.folder / relative, result)
