@@ -159,8 +159,9 @@ def pytest_collection_modifyitems(config, items):
         step = config.getoption("--step") or chain.named(REPO, "part2_chat")
         config.stash[LEFT_OUT] = (
             f"Checking {config.getoption('--checkpoint')} as {step.label} "
-            f"(--step {step.name}): {len(unreached)} tests of later steps "
-            f"and {len(repository)} of the repository itself left out")
+            f"(--step {step.name}): left out {len(unreached)} tests that "
+            "do not apply at this step (a later step's, or another part's "
+            f"own) and {len(repository)} of the repository itself")
 
 
 def runs_on_the_copy(item, items):

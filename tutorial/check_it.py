@@ -46,15 +46,19 @@ def render(root: Path, folder: str) -> str:
         raise CheckItError(f"check-it: {folder} is not a checkpoint folder")
     before = chain.previous(root, checkpoint)
     step = chain.step_name(checkpoint)
-    start = (f" (to start afresh: `cp -r {before.name} {COPY}` from the "
-             "repository folder, then type this step)") if before else ""
+    copy = f"cp -r {before.name} {COPY}" if before else ""
+    if before and before.finished and chain.step_folders(before.folder):
+        copy += f" && rm -r {COPY}/steps"  # the part's steps are not in it
+    start = (f" (to start afresh: `{copy}` from the repository folder, "
+             "then type this step)") if before else ""
     return (
         f"Your copy is the folder `{COPY}`: your copy of the step before, "
         f"changed as above{start}. Run it from the repository folder with "
         f"`make run PART={COPY}`, and check it:\n\n"
         f"```sh\n{command(checkpoint)}\n```\n\n"
         "It runs every check of what this step and the ones before it "
-        "teach against your folder, and ends with how many pass and, if one "
+        "teach against your folder (a minute or more: it starts your server "
+        "and a browser many times), and ends with how many pass and, if one "
         "fails, what is missing. `make check "
         f"COPY={COPY} STEP={step}` runs it again every time you save a "
         "file.\n")
