@@ -1,5 +1,7 @@
 """The HTTP side of the chat: the start page (NO:1) and /chat (NO:2), then (step 2) what
 the chat page hands to its script."""
+import re
+
 import pytest
 from werkzeug.test import EnvironBuilder
 
@@ -138,6 +140,25 @@ def test_names_reach_the_page_as_escaped_attributes_not_script(client):
     expect_not_in_page(page, "<b>x</b>", "a name must never become markup")
     expect_not_in_page(page, "<script>", "values never go into an inline script")
 
+
+# The .chat rule of static/style.css, and each height it sets, in order.
+CHAT_RULE = re.compile(r"^\.chat \{(?P<body>[^}]*)\}", re.M)
+HEIGHT = re.compile(r"(?<![-\w])height:\s*([^;]+);")
+
+
+@pytest.mark.step(2)
+def test_the_chat_page_is_as_tall_as_the_part_of_a_phone_screen_you_see(client):
+    """100vh is the height with a phone's toolbars hidden: with them shown, the message
+    box would sit under them. 100dvh follows the toolbars; 100vh before it is for browsers
+    that do not know dvh, which skip the line they cannot read."""
+    css = client.get("/static/style.css").get_data(as_text=True)
+    rule = CHAT_RULE.search(css)
+    assert rule, "static/style.css should have a rule for the chat page, .chat { ... }"
+    heights = [value.strip() for value in HEIGHT.findall(rule["body"])]
+    assert heights == ["100vh", "100dvh"], (
+        "the chat page (.chat in static/style.css) should be as tall as what a phone shows, "
+        "height: 100dvh, after height: 100vh for older browsers: its heights are "
+        f"{heights or 'none'}")
 
 # Part 3 on: whose word the app takes for the browser's address and scheme.
 FORWARDED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
