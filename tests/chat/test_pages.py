@@ -160,6 +160,31 @@ def test_the_chat_page_is_as_tall_as_the_part_of_a_phone_screen_you_see(client):
         "height: 100dvh, after height: 100vh for older browsers: its heights are "
         f"{heights or 'none'}")
 
+@pytest.mark.step(3)
+def test_the_start_page_says_what_a_room_is(client):
+    page = page_of(client.get("/"), "the start page /")
+    room = find_element(page, "input", "a room field", name="room")
+    hint_id = room.attrs.get("aria-describedby")
+    assert hint_id, (
+        "the room field should point to a line that says what a room is, "
+        f'aria-describedby="<its id>", so a screen reader reads it with the field: {room}')
+    hint = re.search(rf'<(\w+)[^>]*\bid="{re.escape(hint_id)}"[^>]*>(.*?)</\1>', page,
+                     re.S)
+    assert hint, f'the start page should have the element id="{hint_id}" the room field names'
+    text = " ".join(hint[2].split())
+    assert "same room" in text and "messages" in text, (
+        "the line about rooms should say that people in the same room see each other's "
+        f"messages: it says {text!r}")
+
+
+@pytest.mark.step(3)
+def test_the_message_box_says_what_it_is_for(client):
+    page = open_chat(client, "alice", "maths")
+    box = find_element(page, "input", "the message box", id="message_input")
+    assert (box.attrs.get("placeholder") or "").strip(), (
+        'the message box should say what to type in it, placeholder="Type a message": '
+        f"it is {box}")
+
 # Part 3 on: whose word the app takes for the browser's address and scheme.
 FORWARDED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
 PEER = "192.0.2.1"  # the address the connection really comes from
