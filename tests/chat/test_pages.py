@@ -185,6 +185,53 @@ def test_the_message_box_says_what_it_is_for(client):
         'the message box should say what to type in it, placeholder="Type a message": '
         f"it is {box}")
 
+# Quotes, an ampersand and a tag: a room as typed, which the form must get back exactly.
+TRICKY_ROOM = 'maths & "physics" <b>'
+
+
+def start_page_fields(client, query):
+    """{name: value} of the start page's fields after /chat refused `query`."""
+    response = client.get("/chat", query_string=query, follow_redirects=True)
+    page = page_of(response, f"the start page after /chat refused {query}")
+    return {field.attrs.get("name"): field.attrs.get("value") or ""
+            for field in elements(page, "input")}
+
+
+@pytest.mark.parametrize(("query", "refused"), [
+    ({"username": "ali\u200bce", "room": TRICKY_ROOM}, "a name with an invisible character"),
+    ({"username": "   ", "room": TRICKY_ROOM}, "a blank name"),
+    ({"username": "a" * 33, "room": TRICKY_ROOM}, "a name that is too long"),
+], ids=["invisible character", "blank", "too long"])
+@pytest.mark.step(5)
+def test_a_refused_name_comes_back_with_the_room_still_filled_in(client, query, refused):
+    fields = start_page_fields(client, query)
+    assert fields.get("room") == TRICKY_ROOM, (
+        f"after /chat refused {refused}, the room field should still hold the room as "
+        f"typed, {TRICKY_ROOM!r}: redirect to url_for('home', room=...) and give the field "
+        f"value=\"{{{{ request.args.room }}}}\". The fields are {fields}")
+    assert fields.get("username") == "", (
+        f"the name was refused ({refused}): its field should be empty, to type another; "
+        f"the fields are {fields}")
+
+
+@pytest.mark.socketio_test_client
+@pytest.mark.step(5)
+def test_a_name_in_use_comes_back_with_the_room_still_filled_in(login, client, room):
+    login("alice", room)
+    fields = start_page_fields(client, {"username": "alice", "room": room})
+    assert (fields.get("username"), fields.get("room")) == ("", room), (
+        f"when the name is taken, the start page should come back with the room filled in "
+        f"({room!r}) and the name empty, to choose another: the fields are {fields}")
+
+
+@pytest.mark.step(5)
+def test_a_link_can_fill_in_the_room(client):
+    """/?room=maths, as the projector page's QR code gives it (make class)."""
+    page = page_of(client.get("/", query_string={"room": TRICKY_ROOM}), "/?room=...")
+    expect_in_page(page, 'value="maths &amp; &#34;physics&#34; &lt;b&gt;"',
+                   "the room from the address in the room field, escaped for HTML")
+    expect_not_in_page(page, "<b>", "a room from the address must never become markup")
+
 # Part 3 on: whose word the app takes for the browser's address and scheme.
 FORWARDED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
 PEER = "192.0.2.1"  # the address the connection really comes from
