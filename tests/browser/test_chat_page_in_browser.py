@@ -307,6 +307,48 @@ def test_a_server_restart_reconnects_both_pages_to_the_room(
                 f"other once: the new notices are {new_notices}")
 
 
+PHONE = {"width": 390, "height": 844}
+# The longest status the page writes, once the client has tried ten times.
+LONGEST_STATUS = "Reconnecting (attempt 10)…"
+# Each element's box, and how many lines of text it takes (distinct tops of its text's
+# line boxes: one rectangle per line, for an inline element as for a block).
+LAYOUT = """selectors => Object.fromEntries(selectors.map(selector => {
+    const element = document.querySelector(selector);
+    const box = element.getBoundingClientRect();
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+    return [selector, { left: box.left, right: box.right, top: box.top,
+                        bottom: box.bottom, lines }];
+}))"""
+
+
+@pytest.mark.parametrize("name", ["alice", TRICKY_NAME], ids=["short name", "long name"])
+@pytest.mark.step(6)
+def test_the_header_fits_a_phone(visitor, room, name):
+    """At 390 px the header keeps to one row: the room's name with who you are and the
+    status beside Leave, not Leave on a row of its own; the status, at its longest, on at
+    most two lines; nothing scrolls sideways."""
+    person = visitor(name)
+    person.page.set_viewport_size(PHONE)
+    person.join(name, room)
+    person.status.evaluate(f"status => {{ status.textContent = {LONGEST_STATUS!r}; }}")
+    box = person.page.evaluate(LAYOUT, ["header h1", "header p", "#leave", "#status"])
+    heading, who, leave, status = (box[s] for s in ("header h1", "header p", "#leave",
+                                                    "#status"))
+    assert leave["left"] >= max(heading["right"], who["right"]) and (
+            leave["top"] < heading["bottom"]), (
+        f"at {PHONE['width']} px the Leave button should sit beside the room's name and "
+        f"who you are, on the header's one row, not on a row of its own: the heading is "
+        f"at {heading}, the line 'You are …' at {who}, Leave at {leave}")
+    assert status["lines"] <= 2, (
+        f"at {PHONE['width']} px the status {LONGEST_STATUS!r} should take at most two "
+        f"lines: it takes {status['lines']}")
+    overflow = person.page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"at {PHONE['width']} px the chat page scrolls {overflow} px sideways"
+
+
 @pytest.mark.step(7)
 def test_a_rate_limited_send_shows_the_servers_reason_and_keeps_the_text(visitor, room):
     alice = visitor("alice", room)
