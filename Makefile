@@ -125,14 +125,16 @@ bench-docs: $(INSTALLED_DEV)
 
 # A class on the classroom network (scripts/classroom.py): the chat (PART, as for `make run`)
 # and the docs site beside it, each behind a guard on every interface (scripts/guard.py),
-# with the addresses and QR codes to join.
+# with the addresses and QR codes to join. The QR codes open the start page with ROOM
+# filled in: `make class ROOM=maths`.
 .PHONY: class
 CHAT_PORT ?= 5000
 DOCS_PORT ?= 8000
+ROOM ?= class
 # Connections one client address may hold (the guard, scripts/guard.py).
 PER_ADDRESS ?= 50
 
 class: $(INSTALLED_DEV)
 	@PATH="$(CURDIR)/$(BIN):$$PATH:/usr/sbin" $(BIN)/python scripts/classroom.py \
-		--part $(PART) --chat-port $(CHAT_PORT) --docs-port $(DOCS_PORT) \
+		--part $(PART) --chat-port $(CHAT_PORT) --docs-port $(DOCS_PORT) --room "$(ROOM)" \
 		--per-address $(PER_ADDRESS)

@@ -432,7 +432,8 @@ def chat():
         check_name_free(username, room, session.get("person_id"))
     except ChatError as error:
         flash(str(error))
-        return redirect(url_for("home"))
+        # Back to the form, the room filled in: type only another name.
+        return redirect(url_for("home", room=request.args.get("room")))
     except redis.RedisError as error:  # join_room checks the name again
         log.warning("Cannot check the name in Redis: %s", error)
     session["username"] = username

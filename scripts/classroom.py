@@ -1,14 +1,15 @@
 """Run a class: the chat and the docs site on the classroom network.
 
     make class                      # the finished part 2
-    make class PART=part2_chat/steps/3_messages
+    make class PART=part2_chat/steps/3_messages ROOM=maths
 
 Starts the chosen checkpoint and the built docs site, each behind a guard
 (scripts/guard.py) that takes the classroom's connections on every IPv4
 interface: it keeps a flood from one address, half-sent requests and the
 open-file limit from stopping a server. Prints the addresses students type
-(with a QR code of each chat address), writes a page for the projector,
-and stops everything on Ctrl+C. One SECRET_KEY is kept for the class in a
+(with a QR code of each chat address, which opens the start page with
+the class's room filled in), writes a page for the projector, and stops
+everything on Ctrl+C. One SECRET_KEY is kept for the class in a
 file git ignores, so a restart signs nobody out.
 """
 import argparse
@@ -27,6 +28,7 @@ import time
 import urllib.request
 from html import escape
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import ifaddr
 import segno
@@ -38,6 +40,8 @@ KEY_FILE = REPO / ".class-secret-key"
 START_TIMEOUT = 30
 GUARD = Path(__file__).with_name("guard.py")
 MIN_KEY_BYTES = 32
+DEFAULT_ROOM = "class"
+MAX_ROOM_LENGTH = 64  # as the chat's own MAX_ROOM_LENGTH
 
 
 def classroom_addresses(found):
@@ -103,38 +107,93 @@ def port_is_free(port):
             return False
 
 
+def room_name(text):
+    """--room's value: a room the chat's start page takes, or an error."""
+    room = text.strip()
+    if not room or len(room) > MAX_ROOM_LENGTH or not room.isprintable():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is no room for the chat: 1 to {MAX_ROOM_LENGTH} "
+            "characters, no control or invisible ones. For example: "
+            "make class ROOM=maths")
+    return room
+
+
+def room_url(chat_url, room):
+    """The chat's address with the room filled in: the start page reads
+    ?room= into its room field."""
+    return f"{chat_url}?{urlencode({'room': room})}"
+
+
+def network_of(url):
+    """How a section names its network: "192.168.1.x" for an address in
+    it (a classroom's network is nearly always a /24)."""
+    return urlsplit(url).hostname.rsplit(".", 1)[0] + ".x"
+
+
+def breakable(url):
+    """`url` escaped for HTML, where a narrow screen may break its line:
+    after the // and before the port, rather than inside a number."""
+    head, _, port = url.rpartition(":")
+    scheme, _, host = head.partition("//")
+    return f"{escape(scheme)}//<wbr>{escape(host)}<wbr>:{escape(port)}"
+
+
 def qr_svg(url):
-    """The QR code of `url` as an inline SVG element."""
-    return segno.make(url, error="m").svg_inline(scale=8, border=2,
-                                                  title=f"QR code: {url}")
+    """The QR code of `url` as an inline SVG that scales: a viewBox, no
+    fixed width or height (the page's CSS sizes it), and a name for
+    screen readers."""
+    svg = segno.make(url, error="m").svg_inline(
+        border=2, omitsize=True, title=f"QR code of {url}")
+    return svg.replace("<svg ", '<svg role="img" ', 1)
 
 
-def projector_page(chat_urls, docs_urls):
-    """A page with the addresses in large type and their QR codes."""
-    rows = "\n".join(
-        f'<section><p class="url">{escape(url)}</p>{qr_svg(url)}</section>'
-        for url in chat_urls)
-    docs = ", ".join(f"<strong>{escape(url)}</strong>" for url in docs_urls)
+def projector_page(chat_urls, docs_urls, room=DEFAULT_ROOM):
+    """A page for the projector: the room to join, then a section for each
+    address of this computer (each network it is on) with a QR code as
+    large as the screen allows, the address in large type under it, and
+    the docs' address. Several sections come one under the other, each
+    nearly a screen high: side by side, their addresses would not fit in
+    large type."""
+    several = len(chat_urls) > 1
+    sections = "\n".join(
+        "<section>"
+        + (f"<h2>On network {escape(network_of(chat))}</h2>" if several else "")
+        + qr_svg(room_url(chat, room))
+        + f'<p class="url">{breakable(chat)}</p>'
+        f"<p>The tutorial: <strong>{escape(docs)}</strong></p></section>"
+        for chat, docs in zip(chat_urls, docs_urls))
+    if several:
+        sections = (f"<p>This computer is on {len(chat_urls)} networks, one "
+                    "section each: if an address does not open, try the "
+                    "next.</p>\n" + sections)
+    if not chat_urls:
+        sections = ("<p>No network address found: is this computer on the "
+                    "classroom network?</p>")
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Join the chat</title>
+<title>Join the chat: room {escape(room)}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #111;
-       background: #fff; text-align: center; }}
-h1 {{ font-size: 3rem; margin: 0 0 1rem; }}
-.url {{ font-size: 3rem; font-weight: 700; margin: 1rem 0 0.5rem; }}
-p {{ font-size: 1.5rem; }}
-svg {{ width: min(60vh, 90vw); height: auto; }}
+* {{ box-sizing: border-box; }}
+body {{ font-family: system-ui, sans-serif; margin: 0; padding: 2vh 2vw;
+       color: #111; background: #fff; text-align: center; }}
+p {{ font-size: min(2.5vh, 4.5vw); margin: 0.5vh 0; overflow-wrap: anywhere; }}
+h1 {{ font-size: min(6vh, 9vw); margin: 0; }}
+.room {{ font-size: min(4.5vh, 7vw); margin: 0 0 1vh; }}
+h2 {{ font-size: min(3.5vh, 6vw); margin: 3vh 0 0; }}
+/* The code as high as the screen lets it be (its viewBox scales it). */
+svg {{ display: block; margin: 1vh auto 0; width: min(62vh, 90vw);
+      height: min(62vh, 90vw); }}
+.url {{ font-size: min(5.5vh, 8vw); font-weight: 700; margin: 0; }}
 </style>
 </head>
 <body>
 <main>
 <h1>Join the chat</h1>
-{rows}
-<p>The tutorial: {docs}</p>
+<p class="room">Room: <strong>{escape(room)}</strong></p>
+{sections}
 </main>
 </body>
 </html>
@@ -238,6 +297,8 @@ def main(argv=None):
     parser.add_argument("--part", default="part2_chat")
     parser.add_argument("--chat-port", type=int, default=5000)
     parser.add_argument("--docs-port", type=int, default=8000)
+    parser.add_argument("--room", type=room_name, default=DEFAULT_ROOM,
+                        help="the room the QR codes fill in")
     parser.add_argument("--site", type=Path, default=REPO / "site")
     parser.add_argument("--key-file", type=Path, default=KEY_FILE)
     parser.add_argument("--no-build", action="store_true",
@@ -272,7 +333,8 @@ def main(argv=None):
     addresses = this_machines_addresses()
     chat_urls = [f"http://{a}:{options.chat_port}/" for a in addresses]
     docs_urls = [f"http://{a}:{options.docs_port}/" for a in addresses]
-    (options.site / "class.html").write_text(projector_page(chat_urls, docs_urls))
+    (options.site / "class.html").write_text(
+        projector_page(chat_urls, docs_urls, options.room), encoding="utf-8")
 
     # The servers listen on loopback only; the guards take the classroom's
     # connections on the ports students type.
@@ -326,9 +388,11 @@ def announce(chat_urls, docs_urls, options):
     if not chat_urls:
         print("No network address found: is this computer on the classroom "
               "network? (Students need its address on that network.)")
+    print(f"Room: {options.room}")
     for chat, docs in zip(chat_urls, docs_urls):
         print(f"Chat: {chat}\nDocs: {docs}")
-        segno.make(chat, error="m").terminal(compact=True)
+        segno.make(room_url(chat, options.room), error="m").terminal(
+            compact=True)
     print(f"Projector page: {options.site / 'class.html'}"
           + "".join(f"\n  or {docs}class.html" for docs in docs_urls),
           flush=True)

@@ -1,6 +1,8 @@
 """`make class` (scripts/classroom.py): the chat and the docs for a classroom."""
+import io
 import os
 import re
+import shutil
 import signal
 import socket
 import stat
@@ -10,10 +12,13 @@ import time
 
 import pytest
 import requests
+import zxingcpp
+from axe_playwright_python.sync_playwright import Axe
+from PIL import Image
 
 from tutorial.chain import REPO
 import classroom
-from servers import free_port, listening_addresses
+from servers import free_port, listening_addresses, require_programs
 
 SCRIPT = REPO / "scripts" / "classroom.py"
 TIMEOUT = 30
@@ -70,6 +75,121 @@ def test_the_projector_page_shows_each_address_and_its_qr_code():
     assert "http://10.1.2.3:8000/" in page
 
 
+# The projector page in Chromium, as a class sees it.
+
+LAPTOP_SCREEN = {"width": 1280, "height": 800}  # what the projector shows
+PHONE = {"width": 390, "height": 844}
+BACK_ROW = 6  # the screenshot at 1/6 of its size: the code as a phone sees it from afar
+MIN_QR_SHARE = 0.45  # of the screen's height
+ADDRESSES = {"one address": ["10.1.2.3"], "two addresses": ["192.168.1.20", "10.8.0.5"]}
+ROOM = "maths 2b"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium (or $CHROMIUM), kept off the network, as tests/browser/ has it."""
+    executable = os.environ.get("CHROMIUM")
+    if not executable:
+        require_programs("chromium")  # skips, or fails in CI
+        executable = shutil.which("chromium")
+    return {**browser_type_launch_args, "executable_path": executable,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu",
+                     "--disable-background-networking", "--no-first-run"]}
+
+
+def open_projector_page(browser, addresses, viewport):
+    """The page `make class` writes for `addresses`, open in a new tab of `viewport`'s
+    size; it may load nothing from anywhere."""
+    page = browser.new_page(viewport=viewport)
+    page.route("**/*", lambda route: route.abort())
+    page.set_content(script.projector_page(
+        [f"http://{address}:5000/" for address in addresses],
+        [f"http://{address}:8000/" for address in addresses], room=ROOM))
+    return page
+
+
+def drawn_codes(page):
+    """Where each QR code is drawn: the box of its modules (the SVG's path), which is what
+    a phone's camera sees, whatever size the <svg> element itself has."""
+    return page.locator("svg path").evaluate_all(
+        "paths => paths.map(path => path.getBoundingClientRect().toJSON())")
+
+
+@pytest.mark.parametrize("addresses", ADDRESSES.values(), ids=ADDRESSES)
+def test_the_projector_page_s_qr_code_fills_the_screen_and_scans_from_the_back(
+        browser, addresses):
+    page = open_projector_page(browser, addresses, LAPTOP_SCREEN)
+    try:
+        codes = drawn_codes(page)
+        assert len(codes) == len(addresses), f"one QR code for each address: {codes}"
+        height, width = LAPTOP_SCREEN["height"], LAPTOP_SCREEN["width"]
+        for code in codes:
+            assert code["height"] >= MIN_QR_SHARE * height, (
+                f"on a {width}x{height} screen each QR code should take at least "
+                f"{MIN_QR_SHARE:.0%} of its height (give the SVG a viewBox and size it in "
+                f"vh): it is {code['height']:.0f} px high")
+            middle = code["left"] + code["width"] / 2
+            assert abs(middle - width / 2) <= 0.02 * width, (
+                f"each QR code should be centred: its middle is at {middle:.0f} px of {width}")
+        assert codes[0]["bottom"] <= height, (
+            f"the first QR code should be on the screen whole, without scrolling: {codes[0]}")
+
+        # The whole page: with several addresses, one section under the other.
+        shot = Image.open(io.BytesIO(page.screenshot(full_page=True)))
+        far = shot.resize((shot.width // BACK_ROW, shot.height // BACK_ROW),
+                          Image.Resampling.LANCZOS)
+        read = sorted(barcode.text for barcode in zxingcpp.read_barcodes(far))
+        wanted = sorted(f"http://{address}:5000/?room=maths+2b" for address in addresses)
+        assert read == wanted, (
+            f"the screen at 1/{BACK_ROW} of its size, as from the back of the room, should "
+            f"still scan to each chat address with its room: it reads {read}")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("addresses", ADDRESSES.values(), ids=ADDRESSES)
+def test_the_projector_page_says_where_and_which_room_to_join(browser, addresses):
+    page = open_projector_page(browser, addresses, LAPTOP_SCREEN)
+    try:
+        text = page.locator("body").inner_text()
+        assert re.search(r"\bRoom\b.*\bmaths 2b\b", text), (
+            f"the page should name the room to join, {ROOM!r}: it says {text!r}")
+        codes = drawn_codes(page)
+        for address, code in zip(addresses, codes, strict=True):
+            url = page.get_by_text(f"http://{address}:5000/", exact=True)
+            box = url.bounding_box()
+            size = float(url.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+            assert box["y"] >= code["bottom"] and size >= 40, (
+                f"the address http://{address}:5000/ should stand under its QR code in large "
+                f"type: it is at {box} in {size} px type, the code at {code}")
+        if len(addresses) > 1:
+            titles = page.locator("h2").all_inner_texts()
+            networks = [f"On network {address.rsplit('.', 1)[0]}.x" for address in addresses]
+            assert titles == networks, (
+                f"with several addresses each should have a section titled by its network, "
+                f"{networks}, for a class to pick the one it is on: the titles are {titles}")
+        found = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+            "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}).response
+        problems = [f"{rule['id']}: {node['target']}" for rule in found["violations"]
+                    for node in rule["nodes"]]
+        assert problems == [], f"axe-core finds problems on the projector page: {problems}"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("addresses", ADDRESSES.values(), ids=ADDRESSES)
+def test_the_projector_page_fits_a_phone(browser, addresses):
+    page = open_projector_page(browser, addresses, PHONE)
+    try:
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, (
+            f"at {PHONE['width']} px the projector page should not scroll sideways: it "
+            f"scrolls {overflow} px")
+    finally:
+        page.close()
+
+
 def start_class(tmp_path, *extra, env=None, preexec_fn=None):
     site = tmp_path / "site"
     site.mkdir(exist_ok=True)
@@ -105,17 +225,22 @@ def read_until(process, marker):
 
 
 def test_make_class_serves_chat_and_docs_and_ctrl_c_stops_both(tmp_path):
-    process, (chat_port, docs_port) = start_class(tmp_path)
+    process, (chat_port, docs_port) = start_class(tmp_path, "--room", ROOM)
     try:
         output = read_until(process, "Projector page")
         assert "anyone on this network can open the chat" in output
+        assert f"Room: {ROOM}" in output
         chat = requests.get(f"http://127.0.0.1:{chat_port}/", timeout=5)
         assert "Join the chat" in chat.text, "the chat should answer"
+        # What the QR codes open: the start page with the room filled in.
+        start = requests.get(f"http://127.0.0.1:{chat_port}/?room=maths+2b", timeout=5)
+        assert f'value="{ROOM}"' in start.text, "the room should be filled in"
         docs = requests.get(f"http://127.0.0.1:{docs_port}/", timeout=5)
         assert "the docs" in docs.text, "the docs should answer"
         projector = requests.get(
             f"http://127.0.0.1:{docs_port}/class.html", timeout=5)
         assert "<svg" in projector.text
+        assert f"Room: <strong>{ROOM}</strong>" in projector.text
         for address in script.this_machines_addresses():
             assert f"Chat: http://{address}:{chat_port}/" in output
             assert f"Docs: http://{address}:{docs_port}/" in output
@@ -130,6 +255,14 @@ def test_make_class_serves_chat_and_docs_and_ctrl_c_stops_both(tmp_path):
     assert not listening_addresses(chat_port), "the chat is still running"
     assert not listening_addresses(docs_port), "the docs are still served"
     assert (tmp_path / "key").read_text() == key
+
+
+@pytest.mark.parametrize("room", ["  ", "r" * 65, "ma\u200bths"],
+                         ids=["blank", "too long", "invisible character"])
+def test_make_class_refuses_a_room_the_chat_would_refuse(tmp_path, room):
+    process, _ = start_class(tmp_path, "--room", room)
+    output, _ = process.communicate(timeout=TIMEOUT)
+    assert process.returncode != 0 and "is no room for the chat" in output, output
 
 
 def test_make_class_refuses_debug_mode(tmp_path):

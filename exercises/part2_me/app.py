@@ -234,7 +234,8 @@ def chat():
         check_name_free(username, room, session.get("person_id"))
     except ChatError as error:
         flash(str(error))
-        return redirect(url_for("home"))
+        # Back to the form, the room filled in: type only another name.
+        return redirect(url_for("home", room=request.args.get("room")))
     session["username"] = username
     session["room"] = room
     # A random id for this browser, made once: its tabs are one person.

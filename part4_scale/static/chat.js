@@ -143,11 +143,15 @@ form.addEventListener("submit", (event) => {
 
 // --8<-- [start:receive]
 // NO:8
+// Your own messages say "(you)" in words, which a screen reader reads
+// too, and the class "mine" gives them a look of their own (style.css).
 socket.on("receive_message", (data) => {
   if (seenIds.has(data.id)) return;  // sent again after a reconnection
   seenIds.add(data.id);
   while (lastId !== null && seenIds.has(lastId + 1)) lastId += 1;
-  const line = addLine("message", ["strong", data.username], ["span", ": "],
+  const mine = data.username === me.username;
+  const line = addLine(mine ? "message mine" : "message",
+    ["strong", data.username], ["span", mine ? " (you): " : ": "],
     ["span", data.message]);
   line.dataset.id = data.id;
   // Two processes can relay two messages in the opposite order: keep the

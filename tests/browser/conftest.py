@@ -309,6 +309,11 @@ class Visitor:
         expect(self.error, f"{self.name}'s page should show no error after a message "
                "was accepted").to_be_hidden()
 
+    def shown(self, sender, text):
+        """The line of `sender`'s message `text` as this page shows it: "(you)" after the
+        name on the sender's own page (step 3 on)."""
+        return f"{sender} (you): {text}" if sender == self.name else f"{sender}: {text}"
+
     def texts(self, locator):
         """The exact textContent of each element: no whitespace folded, nothing trimmed."""
         return locator.evaluate_all("elements => elements.map(e => e.textContent)")

@@ -65,8 +65,32 @@ def test_two_people_chat_and_see_every_message_in_order(visitor, room):
         person.send(text)
     for person in (alice, bob):
         expect(person.messages, f"{person.name}'s page should show the whole conversation, "
-               "in order, as 'name: message'").to_have_text(
-            [f"{sender.name}: {text}" for sender, text in conversation])
+               "in order, as 'name: message' ('name (you): message' for your own)"
+               ).to_have_text([person.shown(sender.name, text)
+                               for sender, text in conversation])
+
+
+@pytest.mark.step(3)
+def test_your_own_messages_say_so_in_words_and_stand_out(visitor, room):
+    alice = visitor("alice", room)
+    bob = visitor("bob", room)
+    alice.send("mine")
+    bob.send("yours")
+    expect(alice.messages, "alice's page should mark her own message in words, not only "
+           "in colour: 'alice (you): mine', and bob's as 'bob: yours'").to_have_text(
+        ["alice (you): mine", "bob: yours"])
+    expect(bob.messages, "bob's page should mark his own message, and only his").to_have_text(
+        ["alice: mine", "bob (you): yours"])
+    for person in (alice, bob):
+        looks = person.messages.evaluate_all("""lines => lines.map(line => {
+            const style = getComputedStyle(line);
+            return [style.backgroundColor, style.borderLeftStyle, style.borderLeftColor,
+                    style.color, style.fontWeight].join(" ");
+        })""")
+        assert looks[0] != looks[1], (
+            f"on {person.name}'s page your own message should also look different from "
+            f"the others' (a class such as 'mine', styled in static/style.css): both look "
+            f"like {looks[0]!r}")
 
 
 @pytest.mark.step(3)
@@ -79,11 +103,12 @@ def test_someone_in_another_room_sees_none_of_it(visitor, room):
     # Each message comes back to its sender after anything sent to that room earlier.
     carol.send("marker")
     expect(room_lines(carol), "carol, alone in another room, should see only her own "
-           "message").to_have_text(["carol: marker"])
+           "message").to_have_text(["carol (you): marker"])
     alice.send("still just us")
     expect(room_lines(alice), "alice should see bob join and her two messages, nothing "
            "from carol's room").to_have_text(
-        ["bob has joined the room", "alice: for this room only", "alice: still just us"])
+        ["bob has joined the room", "alice (you): for this room only",
+         "alice (you): still just us"])
     expect(room_lines(bob), "bob should see alice's two messages, nothing from carol's "
            "room").to_have_text(["alice: for this room only", "alice: still just us"])
 
@@ -101,7 +126,6 @@ def test_names_and_messages_show_exactly_as_typed_and_never_run(visitor, room):
     alice.send(SCRIPT_MESSAGE)
     mallory = visitor(SCRIPT_NAME, room)
 
-    expected = [f"{TRICKY_NAME}: {TRICKY_MESSAGE}", f"{TRICKY_NAME}: {SCRIPT_MESSAGE}"]
     joins = {alice: ["bob has joined the room", f"{SCRIPT_NAME} has joined the room"],
              bob: [f"{SCRIPT_NAME} has joined the room"]}
     for person in (alice, bob):
@@ -110,6 +134,8 @@ def test_names_and_messages_show_exactly_as_typed_and_never_run(visitor, room):
         expect(person.notices.filter(has_text="has joined"),
                f"{person.name}'s page should show who joined after it").to_have_count(
             len(joins[person]))
+        expected = [person.shown(TRICKY_NAME, TRICKY_MESSAGE),
+                    person.shown(TRICKY_NAME, SCRIPT_MESSAGE)]
         shown = (person.texts(person.messages),
                  person.texts(person.notices.filter(has_text="has joined")))
         assert shown == (expected, joins[person]), (
@@ -185,7 +211,7 @@ def test_a_refused_message_shows_the_reason_until_a_send_succeeds(visitor, room)
     expect(alice.input, "a refused message should stay in the box").to_have_value("x" * 1001)
     alice.send("a shorter one")  # also checks the error is hidden again
     expect(alice.messages, "only the accepted message should be shown").to_have_text(
-        ["alice: a shorter one"])
+        ["alice (you): a shorter one"])
 
 
 @pytest.mark.step(5)
@@ -255,9 +281,10 @@ def test_a_server_restart_reconnects_both_pages_to_the_room(
     bob.send("welcome back")
     # Nothing lost, nothing twice (part 4 sends missed messages again; the page skips those
     # it has), and whatever the server announced came before these.
-    expected_messages = ["alice: before the restart", "alice: back again", "bob: welcome back"]
+    sent = [(alice, "before the restart"), (alice, "back again"), (bob, "welcome back")]
     new_notices = {}
     for person in people:
+        expected_messages = [person.shown(sender.name, text) for sender, text in sent]
         expect(person.messages, f"{person.name} should see every message once, in order"
                ).to_have_text(expected_messages)
         lines = person.texts(person.lines)
@@ -280,6 +307,48 @@ def test_a_server_restart_reconnects_both_pages_to_the_room(
                 f"other once: the new notices are {new_notices}")
 
 
+PHONE = {"width": 390, "height": 844}
+# The longest status the page writes, once the client has tried ten times.
+LONGEST_STATUS = "Reconnecting (attempt 10)…"
+# Each element's box, and how many lines of text it takes (distinct tops of its text's
+# line boxes: one rectangle per line, for an inline element as for a block).
+LAYOUT = """selectors => Object.fromEntries(selectors.map(selector => {
+    const element = document.querySelector(selector);
+    const box = element.getBoundingClientRect();
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+    return [selector, { left: box.left, right: box.right, top: box.top,
+                        bottom: box.bottom, lines }];
+}))"""
+
+
+@pytest.mark.parametrize("name", ["alice", TRICKY_NAME], ids=["short name", "long name"])
+@pytest.mark.step(6)
+def test_the_header_fits_a_phone(visitor, room, name):
+    """At 390 px the header keeps to one row: the room's name with who you are and the
+    status beside Leave, not Leave on a row of its own; the status, at its longest, on at
+    most two lines; nothing scrolls sideways."""
+    person = visitor(name)
+    person.page.set_viewport_size(PHONE)
+    person.join(name, room)
+    person.status.evaluate(f"status => {{ status.textContent = {LONGEST_STATUS!r}; }}")
+    box = person.page.evaluate(LAYOUT, ["header h1", "header p", "#leave", "#status"])
+    heading, who, leave, status = (box[s] for s in ("header h1", "header p", "#leave",
+                                                    "#status"))
+    assert leave["left"] >= max(heading["right"], who["right"]) and (
+            leave["top"] < heading["bottom"]), (
+        f"at {PHONE['width']} px the Leave button should sit beside the room's name and "
+        f"who you are, on the header's one row, not on a row of its own: the heading is "
+        f"at {heading}, the line 'You are …' at {who}, Leave at {leave}")
+    assert status["lines"] <= 2, (
+        f"at {PHONE['width']} px the status {LONGEST_STATUS!r} should take at most two "
+        f"lines: it takes {status['lines']}")
+    overflow = person.page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"at {PHONE['width']} px the chat page scrolls {overflow} px sideways"
+
+
 @pytest.mark.step(7)
 def test_a_rate_limited_send_shows_the_servers_reason_and_keeps_the_text(visitor, room):
     alice = visitor("alice", room)
@@ -298,7 +367,7 @@ def test_a_rate_limited_send_shows_the_servers_reason_and_keeps_the_text(visitor
     expect(alice.error, "the page should show why the server refused the message"
            ).to_contain_text("too quickly")
     expect(alice.input, "the refused message should stay in the box").to_have_value(text)
-    accepted = [f"alice: message {n}" for n in range(1, number)]
     for person in (alice, bob):
+        accepted = [person.shown("alice", f"message {n}") for n in range(1, number)]
         expect(person.messages, f"{person.name} should see every accepted message, and "
                "only those").to_have_text(accepted)

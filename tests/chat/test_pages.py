@@ -1,5 +1,7 @@
 """The HTTP side of the chat: the start page (NO:1) and /chat (NO:2), then (step 2) what
 the chat page hands to its script."""
+import re
+
 import pytest
 from werkzeug.test import EnvironBuilder
 
@@ -138,6 +140,97 @@ def test_names_reach_the_page_as_escaped_attributes_not_script(client):
     expect_not_in_page(page, "<b>x</b>", "a name must never become markup")
     expect_not_in_page(page, "<script>", "values never go into an inline script")
 
+
+# The .chat rule of static/style.css, and each height it sets, in order.
+CHAT_RULE = re.compile(r"^\.chat \{(?P<body>[^}]*)\}", re.M)
+HEIGHT = re.compile(r"(?<![-\w])height:\s*([^;]+);")
+
+
+@pytest.mark.step(2)
+def test_the_chat_page_is_as_tall_as_the_part_of_a_phone_screen_you_see(client):
+    """100vh is the height with a phone's toolbars hidden: with them shown, the message
+    box would sit under them. 100dvh follows the toolbars; 100vh before it is for browsers
+    that do not know dvh, which skip the line they cannot read."""
+    css = client.get("/static/style.css").get_data(as_text=True)
+    rule = CHAT_RULE.search(css)
+    assert rule, "static/style.css should have a rule for the chat page, .chat { ... }"
+    heights = [value.strip() for value in HEIGHT.findall(rule["body"])]
+    assert heights == ["100vh", "100dvh"], (
+        "the chat page (.chat in static/style.css) should be as tall as what a phone shows, "
+        "height: 100dvh, after height: 100vh for older browsers: its heights are "
+        f"{heights or 'none'}")
+
+@pytest.mark.step(3)
+def test_the_start_page_says_what_a_room_is(client):
+    page = page_of(client.get("/"), "the start page /")
+    room = find_element(page, "input", "a room field", name="room")
+    hint_id = room.attrs.get("aria-describedby")
+    assert hint_id, (
+        "the room field should point to a line that says what a room is, "
+        f'aria-describedby="<its id>", so a screen reader reads it with the field: {room}')
+    hint = re.search(rf'<(\w+)[^>]*\bid="{re.escape(hint_id)}"[^>]*>(.*?)</\1>', page,
+                     re.S)
+    assert hint, f'the start page should have the element id="{hint_id}" the room field names'
+    text = " ".join(hint[2].split())
+    assert "same room" in text and "messages" in text, (
+        "the line about rooms should say that people in the same room see each other's "
+        f"messages: it says {text!r}")
+
+
+@pytest.mark.step(3)
+def test_the_message_box_says_what_it_is_for(client):
+    page = open_chat(client, "alice", "maths")
+    box = find_element(page, "input", "the message box", id="message_input")
+    assert (box.attrs.get("placeholder") or "").strip(), (
+        'the message box should say what to type in it, placeholder="Type a message": '
+        f"it is {box}")
+
+# Quotes, an ampersand and a tag: a room as typed, which the form must get back exactly.
+TRICKY_ROOM = 'maths & "physics" <b>'
+
+
+def start_page_fields(client, query):
+    """{name: value} of the start page's fields after /chat refused `query`."""
+    response = client.get("/chat", query_string=query, follow_redirects=True)
+    page = page_of(response, f"the start page after /chat refused {query}")
+    return {field.attrs.get("name"): field.attrs.get("value") or ""
+            for field in elements(page, "input")}
+
+
+@pytest.mark.parametrize(("query", "refused"), [
+    ({"username": "ali\u200bce", "room": TRICKY_ROOM}, "a name with an invisible character"),
+    ({"username": "   ", "room": TRICKY_ROOM}, "a blank name"),
+    ({"username": "a" * 33, "room": TRICKY_ROOM}, "a name that is too long"),
+], ids=["invisible character", "blank", "too long"])
+@pytest.mark.step(5)
+def test_a_refused_name_comes_back_with_the_room_still_filled_in(client, query, refused):
+    fields = start_page_fields(client, query)
+    assert fields.get("room") == TRICKY_ROOM, (
+        f"after /chat refused {refused}, the room field should still hold the room as "
+        f"typed, {TRICKY_ROOM!r}: redirect to url_for('home', room=...) and give the field "
+        f"value=\"{{{{ request.args.room }}}}\". The fields are {fields}")
+    assert fields.get("username") == "", (
+        f"the name was refused ({refused}): its field should be empty, to type another; "
+        f"the fields are {fields}")
+
+
+@pytest.mark.socketio_test_client
+@pytest.mark.step(5)
+def test_a_name_in_use_comes_back_with_the_room_still_filled_in(login, client, room):
+    login("alice", room)
+    fields = start_page_fields(client, {"username": "alice", "room": room})
+    assert (fields.get("username"), fields.get("room")) == ("", room), (
+        f"when the name is taken, the start page should come back with the room filled in "
+        f"({room!r}) and the name empty, to choose another: the fields are {fields}")
+
+
+@pytest.mark.step(5)
+def test_a_link_can_fill_in_the_room(client):
+    """/?room=maths, as the projector page's QR code gives it (make class)."""
+    page = page_of(client.get("/", query_string={"room": TRICKY_ROOM}), "/?room=...")
+    expect_in_page(page, 'value="maths &amp; &#34;physics&#34; &lt;b&gt;"',
+                   "the room from the address in the room field, escaped for HTML")
+    expect_not_in_page(page, "<b>", "a room from the address must never become markup")
 
 # Part 3 on: whose word the app takes for the browser's address and scheme.
 FORWARDED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}

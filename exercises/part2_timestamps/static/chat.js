@@ -66,9 +66,13 @@ form.addEventListener("submit", (event) => {
 
 // --8<-- [start:receive]
 // NO:8
+// Your own messages say "(you)" in words, which a screen reader reads
+// too, and the class "mine" gives them a look of their own (style.css).
 socket.on("receive_message", (data) => {
-  addLine("message", ["time", localTime(data.time)],
-    ["strong", data.username], ["span", ": "], ["span", data.message]);
+  const mine = data.username === me.username;
+  addLine(mine ? "message mine" : "message", ["time", localTime(data.time)],
+    ["strong", data.username], ["span", mine ? " (you): " : ": "],
+    ["span", data.message]);
 });
 
 // The server's UTC time, shown in the reader's own time zone and the

@@ -126,9 +126,12 @@ form.addEventListener("submit", (event) => {
 
 // --8<-- [start:receive]
 // NO:8
+// Your own messages say "(you)" in words, which a screen reader reads
+// too, and the class "mine" gives them a look of their own (style.css).
 socket.on("receive_message", (data) => {
-  addLine("message", ["strong", data.username], ["span", ": "],
-    ["span", data.message]);
+  const mine = data.username === me.username;
+  addLine(mine ? "message mine" : "message", ["strong", data.username],
+    ["span", mine ? " (you): " : ": "], ["span", data.message]);
 });
 // --8<-- [end:receive]
 
