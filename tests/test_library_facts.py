@@ -8,6 +8,7 @@ import base64
 import os
 import runpy
 import shlex
+import signal
 import socket
 import ssl
 import subprocess
@@ -310,3 +311,35 @@ def test_engineio_reads_x_forwarded_proto_and_host_for_its_origin_check(headers,
         f"{engineio_handshake(headers)}, not {status}: the troubleshooting page says it "
         "reads X-Forwarded-Proto and X-Forwarded-Host itself, with no ProxyFix")
 
+
+# --- honcho and PORT: part4_scale/README.md -----------------------------------------------
+def test_a_procfile_line_that_sets_port_keeps_its_own(tmp_path):
+    """honcho gives every line a PORT (5000, 5100, ...); a line that sets PORT in
+    front of its command, as Procfile.local's chat lines do, keeps its own."""
+    show_port = "python -c \"import os, time; print('{0}', os.environ['PORT'], " \
+                "flush=True); time.sleep(30)\""
+    (tmp_path / "Procfile").write_text(f"own: PORT=6543 {show_port.format('own')}\n"
+                                       f"given: {show_port.format('given')}\n")
+    env = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}"
+                                 f"{os.environ['PATH']}"}
+    env.pop("PORT", None)
+    process = subprocess.Popen([sys.executable, "-m", "honcho", "start"], cwd=tmp_path,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, start_new_session=True)
+    ports, seen = {}, []
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while len(ports) < 2 and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            words = line.split("|", 1)[-1].split()
+            if len(words) == 2 and words[0] in ("own", "given"):
+                ports[words[0]] = words[1]
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=TIMEOUT)
+    assert ports == {"own": "6543", "given": "5100"}, (
+        "honcho should give the second line PORT=5100 and leave the first line's own "
+        f"PORT=6543; it printed:\n{''.join(seen)}")
