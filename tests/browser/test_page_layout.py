@@ -25,7 +25,7 @@ SMALLEST_TEXT_PX = 10  # a diagram's text, as drawn
 # The What changed page shows the READMEs' paragraphs as diff lines: prose,
 # one paragraph a line, which only a scrolling box can show as it is.
 CODE_MAY_SCROLL = {"what-changed.html"}
-TIMEOUT_MS = 5000
+TIMEOUT_MS = 30_000  # for a page to load and draw: seconds on a machine busy with other work
 
 # Material draws each diagram into a *closed* shadow root, which no script
 # can look into: opened here, for this test's pages only.
