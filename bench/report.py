@@ -244,11 +244,22 @@ def results_block(report, page, plot):
         lines.append("- (this set runs none of the scenarios the targets are judged on)")
     lines.append("")
     if plot:
-        image = os.path.relpath(plot, page.parent)
-        lines += [f"![The benchmark's figures: latency, CPU per delivery, join time and "
-                  f"part4's fan-out]({image})", ""]
+        lines += plot_lines(report, os.path.relpath(plot, page.parent)) + [""]
     lines.append(END)
     return "\n".join(lines)
+
+
+def run_name(report):
+    """Which run a figure shows: "the quick set of 2026-11-25 16:00"."""
+    return f"the {report['set']} set of {report['machine']['date']}"
+
+
+def plot_lines(report, image):
+    """The plot on the page, captioned with its run, and a link to it at full size (a
+    phone shows it a third as large)."""
+    return [f"[![The plot of {run_name(report)}: latency, server CPU per delivery, join "
+            f"time and part4's fan-out]({image})]({image})", "",
+            f"*The plot of this run, {run_name(report)}. Open it to see it at full size.*"]
 
 
 def write_page(report, page, plot=None):
@@ -267,13 +278,25 @@ def write_page(report, page, plot=None):
 
 
 # --- the plot ---------------------------------------------------------------------------
+# A page shows the plot about 750 px wide on a desktop, so a font of F points is drawn
+# F × 750 / (72 × the figure's width in inches) px high: 11 points on 10 inches, 11.5 px.
+FIGURE_SIZE = (10, 8.5)  # inches
+FONT_POINTS = 11  # every text of the plot: titles, axes, ticks, legends
+NOTE_POINTS = 10  # the figures written on the bars
+HEADROOM = 1.3  # the top of a panel whose legend sits above its bars or lines, × the highest
+
+
 def plot(report, path):
     import matplotlib  # noqa: PLC0415
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
     summary, servers = report["summary"], report["servers"]
-    figure, axes = plt.subplots(2, 2, figsize=(11, 8))
+    plt.rcParams.update({"font.size": FONT_POINTS, "axes.titlesize": FONT_POINTS,
+                         "axes.labelsize": FONT_POINTS, "legend.fontsize": FONT_POINTS,
+                         "xtick.labelsize": FONT_POINTS, "ytick.labelsize": FONT_POINTS,
+                         "figure.titlesize": FONT_POINTS + 1})
+    figure, axes = plt.subplots(2, 2, figsize=FIGURE_SIZE)
     figure.suptitle(f"Chat benchmark ({report['set']} set, {report['machine']['cores']} cores, "
                     f"{report['machine']['date']})")
 
@@ -290,7 +313,7 @@ def plot(report, path):
     ax.set_xticks(range(len(keys)), labels(keys), rotation=15)
     ax.set_ylabel("ms")
     ax.set_title("A: message latency (50 users, 50 messages/s)")
-    ax.legend(fontsize=8, loc="upper center")
+    ax.legend(loc="upper center")
 
     ax = axes[0][1]
     cost = {**summary.get("B", {}), **summary.get("D", {})}
@@ -310,11 +333,13 @@ def plot(report, path):
             "tab:gray" if k == "bare" and part.startswith("chat") else color for k in keys])
         bottoms = [b + h for b, h in zip(bottoms, heights)]
     for i, total in enumerate(bottoms):
-        ax.annotate(f"{total:.0f}", (i, total), ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(range(len(keys)), labels(keys), rotation=25)
-    ax.set_ylabel("server CPU µs per delivered message")
-    ax.set_title("B and D: server CPU per delivery (200 users; bare in gray)")
-    ax.legend(fontsize=8)
+        ax.annotate(f"{total:.1f}", (i, total), ha="center", va="bottom",
+                    fontsize=NOTE_POINTS)
+    ax.set_xticks(range(len(keys)), labels(keys), rotation=30)
+    ax.set_ylim(0, HEADROOM * max(bottoms, default=1))
+    ax.set_ylabel("server CPU µs per delivery")
+    ax.set_title("B and D: server CPU per delivery\n(200 users; bare socketio in gray)")
+    ax.legend()
 
     ax = axes[1][0]
     joins = {k: v for k, v in summary.items() if k.startswith("C")}
@@ -329,26 +354,27 @@ def plot(report, path):
     ax.set_ylabel("s until all joined and announced")
     ax.set_title("C: connect and join one room")
     if keys:
-        ax.legend(fontsize=8)
+        ax.set_ylim(0, HEADROOM * max(by[k]["join_s"] for by in joins.values() for k in by))
+        ax.legend(loc="upper right")
 
     ax = axes[1][1]
     scaled = summary.get("D", {})
     keys = list(scaled)
     workers = [int(k.removeprefix("part4-").removesuffix("w")) for k in keys]
-    ax.plot(workers, [scaled[k]["deliveries_per_s"] / 1000 for k in keys], marker="o",
-            label="measured on this machine")
-    ax.plot(workers, [scaled[k]["projected_capacity_per_s"] / 1000 for k in keys],
-            marker="s", linestyle="--",
-            label="projected: busiest server process alone on a core")
+    measured = [scaled[k]["deliveries_per_s"] / 1000 for k in keys]
+    projected = [scaled[k]["projected_capacity_per_s"] / 1000 for k in keys]
+    ax.plot(workers, measured, marker="o", label="measured on this machine")
+    ax.plot(workers, projected, marker="s", linestyle="--",
+            label="projected: the busiest process\nalone on a core")
     ax.set_xticks(workers or [1])
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, HEADROOM * max(measured + projected, default=1))
     ax.set_xlabel("part4 chat processes (through nginx, Redis)")
     ax.set_ylabel("thousand deliveries per second")
-    ax.set_title(f"D: part4 fan-out ({report['machine']['cores']} cores, "
+    ax.set_title(f"D: part4 fan-out\n({report['machine']['cores']} cores, "
                  "shared with the generator)")
     if keys:
-        ax.legend(fontsize=8, loc="upper left")
+        ax.legend(loc="upper left")
     figure.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=90)
+    figure.savefig(path, dpi=100)
     plt.close(figure)

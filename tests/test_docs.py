@@ -375,6 +375,54 @@ def test_step_code_shows_every_line_and_highlights_the_changed_ones(tmp_path):
     assert [line.strip() for line in parser.highlighted] == ["b = 3", "print(b)"]
 
 
+@pytest.mark.parametrize("old, new, expected", [
+    # one changed line in the middle: three lines either side
+    ("0 1 2 3 4 5 6 7 8 9", "0 1 2 3 4 X 6 7 8 9", [(3, 9)]),
+    # at the start and at the end of the file: what there is
+    ("0 1 2 3 4 5 6 7 8 9", "X 1 2 3 4 5 6 7 8 Y", [(1, 4), (7, 10)]),
+    # two changes closer than twice the context: one region
+    ("0 1 2 3 4 5 6 7 8 9", "0 1 X 3 4 5 Y 7 8 9", [(1, 10)]),
+    # lines inserted, and lines deleted (the lines around where they were)
+    ("0 1 2 3 4 5 6 7 8 9", "0 1 2 3 4 N N 5 6 7 8 9", [(3, 10)]),
+    ("0 1 2 3 4 5 6 7 8 9", "0 1 2 3 4 7 8 9", [(3, 8)]),
+    # blank lines at a region's ends are left out; a change of blank lines only is none
+    ("0 1 2 _ 4 5 6 7 8 _ 10 11", "0 1 2 _ 4 5 X 7 8 _ 10 11", [(5, 9)]),
+    ("0 1 2 _ 4 5 6", "0 1 2 _ _ 4 5 6", []),
+])
+def test_a_solution_shows_each_change_with_three_lines_around_it(old, new, expected):
+    def lines(words):
+        return ["" if word == "_" else word for word in words.split()]
+    assert step_code.regions(lines(old), lines(new)) == expected
+
+
+def test_a_solution_shows_its_changes_numbered_then_the_whole_file_folded(tmp_path):
+    markdown = pytest.importorskip("markdown")
+    base = [f"line_{number} = {number}" for number in range(1, 21)]
+    solution = [*base[:9], "line_10 = 'changed'", *base[10:]]
+    files = {"part1_hello/app.py": base, "part1_hello/Procfile": ["web: python app.py"],
+             "exercises/part1_x/app.py": solution,
+             "exercises/part1_x/Procfile": ["web: python app.py"]}
+    for name, lines in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("".join(line + "\n" for line in lines))
+
+    text = step_code.replace_placeholders(
+        "<!-- step-code: exercises/part1_x from part1_hello -->\n", tmp_path)
+
+    assert "`app.py` changes in one place" in text
+    assert 'title="app.py, lines 7–13" linenums="7" hl_lines="4"' in text
+    assert '??? note "The whole app.py (20 lines)"' in text
+    assert text.index("lines 7–13") < text.index("The whole app.py")
+    assert "Procfile" not in text.replace("part1_hello/", "")  # unchanged: not shown
+    html = markdown.markdown(text, extensions=[
+        "admonition", "pymdownx.details", "pymdownx.highlight", "pymdownx.superfences"])
+    parser = CodeText()
+    parser.feed(html)
+    assert set(solution) <= parser.lines()  # every line, in the whole file
+    # the changed line, once in the excerpt and once in the whole file
+    assert [line.strip() for line in parser.highlighted] == ["line_10 = 'changed'"] * 2
+
+
 # Offline: nothing on the built site comes from another host.
 
 class AssetAddresses(HTMLParser):

@@ -8,6 +8,7 @@ import base64
 import os
 import runpy
 import shlex
+import signal
 import socket
 import ssl
 import subprocess
@@ -276,3 +277,69 @@ def test_redis_py_reads_ssl_cert_reqs_none_from_the_url():
     assert connection.cert_reqs == ssl.CERT_NONE, (
         "redis-py should turn ?ssl_cert_reqs=none in a rediss:// URL into "
         "ssl.CERT_NONE, as part 4's README says")
+
+
+# --- the origin check behind a proxy: troubleshooting.md#not-an-accepted-origin --------
+def engineio_handshake(headers):
+    """The status of a new Engine.IO session's first request to a tiny engineio app with
+    the default origin check (no cors_allowed_origins) and no ProxyFix, sent with
+    `headers` as a proxy would pass them on."""
+    import engineio
+    from werkzeug.test import Client
+
+    app = engineio.WSGIApp(engineio.Server(async_mode="threading"))
+    response = Client(app).get("/engine.io/?EIO=4&transport=polling", headers=headers)
+    return response.status_code
+
+
+@pytest.mark.parametrize("headers, status", [
+    # the page and the app at the same address: accepted
+    ({"Host": "127.0.0.1:5000", "Origin": "http://127.0.0.1:5000"}, 200),
+    # behind a proxy that ends HTTPS and talks to the app at its own address
+    ({"Host": "127.0.0.1:5000", "Origin": "https://chat.example"}, 400),
+    ({"Host": "127.0.0.1:5000", "Origin": "https://chat.example",
+      "X-Forwarded-Proto": "https", "X-Forwarded-Host": "chat.example"}, 200),
+    # behind a proxy that passes the Host on: the scheme is what it must say
+    ({"Host": "chat.example", "Origin": "https://chat.example"}, 400),
+    ({"Host": "chat.example", "Origin": "https://chat.example",
+      "X-Forwarded-Proto": "https"}, 200),
+], ids=["same-address", "proxy-without-headers", "proxy-with-proto-and-host",
+        "host-passed-without-proto", "host-passed-with-proto"])
+def test_engineio_reads_x_forwarded_proto_and_host_for_its_origin_check(headers, status):
+    assert engineio_handshake(headers) == status, (
+        f"python-engineio's same-origin check answered {headers} with "
+        f"{engineio_handshake(headers)}, not {status}: the troubleshooting page says it "
+        "reads X-Forwarded-Proto and X-Forwarded-Host itself, with no ProxyFix")
+
+
+# --- honcho and PORT: part4_scale/README.md -----------------------------------------------
+def test_a_procfile_line_that_sets_port_keeps_its_own(tmp_path):
+    """honcho gives every line a PORT (5000, 5100, ...); a line that sets PORT in
+    front of its command, as Procfile.local's chat lines do, keeps its own."""
+    show_port = "python -c \"import os, time; print('{0}', os.environ['PORT'], " \
+                "flush=True); time.sleep(30)\""
+    (tmp_path / "Procfile").write_text(f"own: PORT=6543 {show_port.format('own')}\n"
+                                       f"given: {show_port.format('given')}\n")
+    env = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}"
+                                 f"{os.environ['PATH']}"}
+    env.pop("PORT", None)
+    process = subprocess.Popen([sys.executable, "-m", "honcho", "start"], cwd=tmp_path,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, start_new_session=True)
+    ports, seen = {}, []
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while len(ports) < 2 and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            words = line.split("|", 1)[-1].split()
+            if len(words) == 2 and words[0] in ("own", "given"):
+                ports[words[0]] = words[1]
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=TIMEOUT)
+    assert ports == {"own": "6543", "given": "5100"}, (
+        "honcho should give the second line PORT=5100 and leave the first line's own "
+        f"PORT=6543; it printed:\n{''.join(seen)}")

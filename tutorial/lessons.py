@@ -170,8 +170,10 @@ def ending(lesson: Lesson, exercises: Iterable[Exercise], here: str) -> str:
 
 
 def schedule(lessons: Iterable[Lesson], exercises: Sequence[Exercise], here: str) -> str:
-    """The home page's table: every lesson, its time and its objectives."""
-    rows = ["| lesson | teaching | exercises | after it you can |",
+    """The home page's table: every lesson, its objectives and its time. The objectives
+    come right after the lesson: on a phone the table scrolls, and what a lesson teaches
+    is what a reader looks for."""
+    rows = ["| lesson | after it you can | teaching | exercises |",
             "|---|---|---|---|"]
     teaching = practice = 0
     for lesson in lessons:
@@ -179,11 +181,11 @@ def schedule(lessons: Iterable[Lesson], exercises: Sequence[Exercise], here: str
         teaching += lesson.teaching
         practice += minutes
         rows.append(f"| [{lesson.title}]({link(lesson.page, here)}) | "
+                    + "<br>".join(lesson.objectives) + " | "
                     f"{duration(lesson.teaching)} | "
-                    f"{duration(minutes) if minutes else ''} | "
-                    + "<br>".join(lesson.objectives) + " |")
-    rows.append(f"| **All of it** | **{duration(teaching)}** | "
-                f"**{duration(practice)}** | |")
+                    f"{duration(minutes) if minutes else ''} |")
+    rows.append(f"| **All of it** | | **{duration(teaching)}** | "
+                f"**{duration(practice)}** |")
     return "\n".join(rows)
 
 

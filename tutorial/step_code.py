@@ -21,10 +21,13 @@ nginx, ini, toml, text for a Procfile and the like):
   if any, are listed in a folded note ("Delete from app.py");
 - an unchanged file is shown whole but folded (`??? note "<path> (unchanged)"`).
 
-An exercise's solution (a folder under exercises/, docs/lessons.yml) is shown the same way
-against the checkpoint it starts from, which must be named:
+An exercise's solution (a folder under exercises/, docs/lessons.yml) is compared with the
+checkpoint it starts from, which must be named:
 `<!-- step-code: exercises/part2_typing from part2_chat/steps/5_bad_input -->`. Only its
-new and changed files are shown; a note says the others are the checkpoint's.
+new and changed files are shown; a note says the others are the checkpoint's. A solution
+changes a few lines of a long file, so a changed file is shown as its changed regions first,
+each with CONTEXT lines around it and the file's line numbers, then whole, folded
+(`??? note "The whole app.py (212 lines)"`).
 
 A note names the files that are gone and the vendored files (*.min.js, *.map, LICENSE
 files) to copy, which are not shown. Left out altogether: README.md files (a part's prose,
@@ -56,6 +59,7 @@ LANGUAGES = {".py": "python", ".js": "javascript", ".css": "css", ".toml": "toml
              ".sh": "bash", ".md": "markdown", ".html": "html"}
 NAMED_LANGUAGES = {"nginx.conf": "nginx"}
 EXERCISES = "exercises"  # the folder of the exercises' solutions
+CONTEXT = 3  # unchanged lines shown around each change of an exercise's solution
 
 
 class StepCodeError(Exception):
@@ -130,23 +134,80 @@ def compare(old_lines: list[str],
     return highlighted, gone
 
 
-def code_block(relative: Path, lines: Iterable[str], highlighted: Sequence[int] = ()) -> str:
+def regions(old_lines: list[str], new_lines: list[str],
+            context: int = CONTEXT) -> list[tuple[int, int]]:
+    """The (first, last) line numbers of `new_lines` (from 1, both included) that show
+    each change from `old_lines` with `context` unchanged lines either side; regions that
+    overlap or touch are joined, and blank lines at their ends are left out, as is a
+    change to blank lines only."""
+    found: list[list[int]] = []
+    for tag, old_start, old_end, new_start, new_end in chain.line_changes(
+            old_lines, new_lines):
+        changed = old_lines[old_start:old_end] + new_lines[new_start:new_end]
+        if tag == "equal" or not any(line.strip() for line in changed):
+            continue
+        first = max(new_start - context, 0) + 1
+        last = min(new_end + context, len(new_lines))
+        if found and first <= found[-1][1] + 1:
+            found[-1][1] = max(found[-1][1], last)
+        else:
+            found.append([first, last])
+    trimmed = []
+    for first, last in found:
+        while first < last and not new_lines[first - 1].strip():
+            first += 1
+        while last > first and not new_lines[last - 1].strip():
+            last -= 1
+        trimmed.append((first, last))
+    return trimmed
+
+
+def code_block(relative: Path, lines: Iterable[str], highlighted: Sequence[int] = (),
+               first_line: int | None = None) -> str:
+    """A fenced block titled with the file's path, with `highlighted` (numbers within the
+    block, from 1) marked; numbered from `first_line` if given, and then titled with the
+    lines it shows (an excerpt)."""
     name = relative.as_posix()
+    lines = list(lines)
     text = "".join(line + "\n" for line in lines)
     fence = fence_for(text)
     options = f'title="{name}"'
+    if first_line is not None:
+        options = (f'title="{name}, lines {first_line}–{first_line + len(lines) - 1}"'
+                   f' linenums="{first_line}"')
     if highlighted:
         options += f' hl_lines="{ranges(highlighted)}"'
     return f"{fence}{language(relative)} {options}\n{text}{fence}\n"
 
 
+def excerpts(relative: Path, old_lines: list[str], new_lines: list[str],
+             highlighted: Sequence[int]) -> str:
+    """An exercise's changed file: each changed region with its line numbers, then the
+    whole file, folded."""
+    parts = []
+    for first, last in regions(old_lines, new_lines):
+        marked = [number - first + 1 for number in highlighted if first <= number <= last]
+        parts.append(code_block(relative, new_lines[first - 1:last], marked, first))
+    whole = code_block(relative, new_lines, highlighted)
+    parts.append(f'??? note "The whole {relative.as_posix()} ({len(new_lines)} lines)"\n\n'
+                 + indent(whole, "    "))
+    return "\n".join(parts)
+
+
 def change_note(relative: Path, gone: list[tuple[int, list[str]]],
-                details_link: str | None) -> str:
+                details_link: str | None, places: int | None = None) -> str:
     """Above a changed file: what is highlighted and, folded, the lines that
     are gone, each run with the line it started at, as in a diff (a learner
-    deletes the `-` lines from their copy)."""
+    deletes the `-` lines from their copy). With `places`, the file is shown
+    as that many excerpts, then whole."""
     name = relative.as_posix()
     note = f"`{name}` changes: the highlighted lines are new or changed"
+    if places is not None:
+        where = "in one place" if places == 1 else f"in {places} places"
+        each = "it" if places == 1 else "each"
+        note = (f"`{name}` changes {where}, shown with up to {CONTEXT} lines around "
+                f"{each} and then the whole file: the highlighted lines are new or "
+                "changed")
     if not gone:
         return note + ".\n"
     count = sum(1 for _, lines in gone for line in lines if line.strip())
@@ -207,6 +268,11 @@ def render(root: str | Path, folder: str | Path, since: str | Path | None = None
         elif old_lines == lines:
             parts.append(f'??? note "{relative.as_posix()} (unchanged)"\n\n'
                          + indent(code_block(relative, lines), "    "))
+        elif exercise:
+            highlighted, gone = compare(old_lines, lines)
+            places = len(regions(old_lines, lines))
+            parts.append(change_note(relative, gone, details_link, places) + "\n"
+                         + excerpts(relative, old_lines, lines, highlighted))
         else:
             highlighted, gone = compare(old_lines, lines)
             parts.append(change_note(relative, gone, details_link) + "\n"

@@ -12,11 +12,14 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -24,7 +27,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tutorial import chain
-from servers import Server, require_programs, server_command
+from servers import Server, free_port, require_programs, server_command
 from stack import ScaledChat, start_checkpoint
 
 # Keep the browser itself off the network: no updates, sync, first-run pages or QUIC probes.
@@ -68,6 +71,24 @@ def browser_type_launch_args(browser_type_launch_args):
     headless = browser_type_launch_args.get("headless", True)  # --headed turns it off
     return {**browser_type_launch_args, "executable_path": executable,
             "args": (["--headless"] if headless else []) + OFFLINE_FLAGS}
+
+
+@pytest.fixture(scope="session")
+def site(built_site):
+    """The docs site, built as `make docs-build` does and served over HTTP: its `url`, and
+    its `pages` (paths below the site's folder)."""
+    folder = built_site
+    port = free_port()
+    server = Server(f"{shlex.quote(sys.executable)} -m http.server --bind "
+                    f"127.0.0.1 --directory {shlex.quote(str(folder))} {port}",
+                    cwd=folder, port=port)
+    try:
+        server.wait_until_serving()
+        yield SimpleNamespace(url=server.url, folder=folder, pages=sorted(
+            path.relative_to(folder).as_posix()
+            for path in folder.rglob("*.html")))
+    finally:
+        server.close()
 
 
 def start_server(checkpoint):

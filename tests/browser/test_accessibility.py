@@ -8,17 +8,12 @@ best practices. A failure names the rule, the element (a CSS selector) and
 the page and state it was found in.
 """
 import re
-import shlex
-import sys
 from collections import Counter
-from types import SimpleNamespace
 from typing import NamedTuple
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-
-from servers import Server, free_port
 
 AXE = Axe()
 RULES = {"runOnly": {"type": "tag", "values": [
@@ -132,23 +127,6 @@ def test_the_chat_pages_pass_axe_in_every_state(visitor, room, part2_step):
 
 
 # The docs site: every page, in both schemes.
-
-@pytest.fixture(scope="module")
-def site(built_site):
-    """The docs site, built as `make docs-build` does and served over HTTP."""
-    folder = built_site
-    port = free_port()
-    server = Server(f"{shlex.quote(sys.executable)} -m http.server --bind "
-                    f"127.0.0.1 --directory {shlex.quote(str(folder))} {port}",
-                    cwd=folder, port=port)
-    try:
-        server.wait_until_serving()
-        yield SimpleNamespace(url=server.url, pages=sorted(
-            path.relative_to(folder).as_posix()
-            for path in folder.rglob("*.html")))
-    finally:
-        server.close()
-
 
 # Material's scheme names, on <body data-md-color-scheme>.
 MATERIAL_SCHEME = {"light": "default", "dark": "slate"}

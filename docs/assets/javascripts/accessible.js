@@ -2,16 +2,19 @@
 // (tests/browser/test_accessibility.py checks every page with axe-core).
 "use strict";
 
-// A table wider than the page scrolls inside its wrapper: a keyboard can
-// only scroll it once the wrapper takes the focus. Only a table that
-// scrolls gets a tab stop, so the others cost a keyboard user nothing.
-function letScrollingTablesTakeFocus() {
-  const wrappers = document.querySelectorAll(".md-typeset__scrollwrap");
-  for (const wrapper of wrappers) {
-    if (wrapper.scrollWidth > wrapper.clientWidth) {
-      wrapper.setAttribute("tabindex", "0");
+// A table or a diagram wider than the page scrolls inside its own box
+// (layout.css): a keyboard can only scroll it once the box takes the focus.
+// Only a box that scrolls gets a tab stop, so the others cost a keyboard
+// user nothing. Material draws a diagram after the page has loaded, into a
+// <div class="mermaid"> that replaces the <pre class="mermaid">.
+const SCROLLING_BOXES = ".md-typeset__scrollwrap, .md-typeset div.mermaid";
+
+function letScrollingBoxesTakeFocus() {
+  for (const box of document.querySelectorAll(SCROLLING_BOXES)) {
+    if (box.scrollWidth > box.clientWidth) {
+      box.setAttribute("tabindex", "0");
     } else {
-      wrapper.removeAttribute("tabindex");
+      box.removeAttribute("tabindex");
     }
   }
 }
@@ -32,14 +35,20 @@ function improvePage() {
     search.setAttribute("aria-label", "Search");
   }
   unlistCodeNavigation();
-  letScrollingTablesTakeFocus();
+  letScrollingBoxesTakeFocus();
 }
 
-// Material adds each code block's navigation from its own script, when the
-// page has loaded: mark every one as it appears.
-new MutationObserver(() => unlistCodeNavigation()).observe(
-  document.body, {childList: true, subtree: true});
-window.addEventListener("resize", letScrollingTablesTakeFocus);
+// Material adds each code block's navigation and each diagram from its own
+// script, when the page has loaded: handle every one as it appears.
+new MutationObserver((changes) => {
+  unlistCodeNavigation();
+  const drawn = changes.some((change) => [...change.addedNodes].some(
+    (node) => node.matches && node.matches("div.mermaid")));
+  if (drawn) {
+    letScrollingBoxesTakeFocus();
+  }
+}).observe(document.body, {childList: true, subtree: true});
+window.addEventListener("resize", letScrollingBoxesTakeFocus);
 // Material's document$ announces every page it shows (with its instant
 // loading too); without it, this page is the only one.
 if (window.document$) {
