@@ -162,6 +162,9 @@ ONE_TOKEN_OF_EACH_LOOK = """() => {
 }"""
 
 
+PAGE_LOAD_MS = 30_000
+
+
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_every_docs_page_passes_axe(browser, site, scheme):
     # A new visitor's browser asks for this scheme; Material picks the
@@ -176,7 +179,9 @@ def test_every_docs_page_passes_axe(browser, site, scheme):
     found = []
     try:
         for name in site.pages:
-            page.goto(f"{site.url}/{name}")
+            # A long page (part 4's, with its diagrams and the bundled
+            # Mermaid) can take more than the default on a busy machine.
+            page.goto(f"{site.url}/{name}", timeout=PAGE_LOAD_MS)
             expect(page.locator("body"), f"{name} should be shown in "
                    f"Material's {scheme} palette").to_have_attribute(
                 "data-md-color-scheme", MATERIAL_SCHEME[scheme])
