@@ -13,6 +13,7 @@ import os
 import resource
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -106,22 +107,30 @@ def two_people_chat(url, room):
         bob.close()
 
 
+def run_in_own_thread(coroutine_function, *args):
+    """Run an asyncio coroutine in a thread of its own: the browser tests'
+    Playwright keeps an event loop running in this one."""
+    async def run_and_keep():
+        writers = await coroutine_function(*args)
+        return writers
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run_and_keep()).result(timeout=120)
+
+
 def test_a_lecture_of_300_is_served_under_a_256_file_limit(
         room_for_everyone, room):
     process, (chat_port, _) = room_for_everyone
-    loop = asyncio.new_event_loop()
+    pages = run_in_own_thread(open_websockets, chat_port, STUDENTS)
     try:
-        pages = loop.run_until_complete(open_websockets(chat_port, STUDENTS))
         assert len(pages) == STUDENTS
         start = requests.get(f"http://127.0.0.1:{chat_port}/", timeout=5)
         assert start.status_code == 200, "the start page should still load"
         two_people_chat(f"http://127.0.0.1:{chat_port}", room)
         assert process.poll() is None, "make class stopped"
     finally:
-        for page in pages if "pages" in locals() else []:
-            page.close()
-        loop.run_until_complete(asyncio.sleep(0))
-        loop.close()
+        for page in pages:  # their loop has ended: close the sockets
+            page.get_extra_info("socket")._sock.close()
 
 
 def test_1100_half_sent_requests_from_one_address_lock_nobody_out(
