@@ -110,12 +110,9 @@ def two_people_chat(url, room):
 def run_in_own_thread(coroutine_function, *args):
     """Run an asyncio coroutine in a thread of its own: the browser tests'
     Playwright keeps an event loop running in this one."""
-    async def run_and_keep():
-        writers = await coroutine_function(*args)
-        return writers
-
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, run_and_keep()).result(timeout=120)
+        return pool.submit(asyncio.run, coroutine_function(*args)).result(
+            timeout=120)
 
 
 def test_a_lecture_of_300_is_served_under_a_256_file_limit(
