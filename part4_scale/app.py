@@ -56,7 +56,11 @@ MESSAGE_BURST = int(os.environ.get("CHAT_MESSAGE_BURST", "10"))
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6380/0")
 # Every process says "alive" in Redis every second, and who is in a room
 # is believed only for live processes: a killed one cannot say goodbye.
+# Its "alive" lasts RETURN_SECONDS, so that its pages can come back (to
+# another process, or to this one restarted) before the room hears that
+# they left. The tests shorten it through the environment.
 HEARTBEAT_SECONDS = 1
+RETURN_SECONDS = int(os.environ.get("CHAT_RETURN_SECONDS", "15"))
 WORKER_ID = secrets.token_hex(4)  # this process, in Redis and in its log
 HISTORY_LENGTH = 100  # messages kept per room, for pages that reconnect
 HISTORY_SECONDS = 24 * 3600  # a room's history vanishes after a quiet day
@@ -257,27 +261,47 @@ def mark_present(sid, member):
 
 
 def mark_absent(sid, member):
-    key, field = room_key(member.room, "present"), presence_field(sid, member)
-    entry = store.hget(key, field)
-    # Unless a newer connection of the same page has taken the entry over.
-    if entry and json.loads(entry)["sid"] == sid:
-        store.hdel(key, field)
+    remove_entry(member.room, presence_field(sid, member), sid)
+
+
+def remove_entry(room, field, sid):
+    """Remove a room's entry if it is still connection `sid`'s: a newer
+    connection of the same page may have taken it over. WATCH makes the
+    check and the removal one step: if another process changes the room's
+    hash in between, transaction() runs check_and_remove again. True if
+    this call removed the entry, which only one process can."""
+    key = room_key(room, "present")
+
+    def check_and_remove(pipe):
+        entry = pipe.hget(key, field)
+        if entry is None or json.loads(entry)["sid"] != sid:
+            return False
+        pipe.multi()
+        pipe.hdel(key, field)
+        return True
+
+    return store.transaction(check_and_remove, key,
+                             value_from_callable=True)
 
 
 def present_entries(room):
-    """The room's entries whose process is alive; the others are removed."""
+    """The room's entries whose process is alive. The others are removed,
+    and the room hears that those people left."""
     key = room_key(room, "present")
     entries = {field: json.loads(entry)
                for field, entry in store.hgetall(key).items()}
     workers = {entry["worker"] for entry in entries.values()} - {WORKER_ID}
     alive = {WORKER_ID} | {worker for worker in workers
                            if store.exists(f"chat:worker:{worker}")}
-    gone = [field for field, entry in entries.items()
-            if entry["worker"] not in alive]
-    if gone:
-        store.hdel(key, *gone)
-    return {field: entry for field, entry in entries.items()
-            if field not in gone}
+    for field, entry in list(entries.items()):
+        if entry["worker"] in alive:
+            continue
+        del entries[field]
+        if remove_entry(room, field, entry["sid"]):
+            socketio.emit("leave_room_announcement",
+                          {"username": entry["username"], "room": room},
+                          to=room)
+    return entries
 
 
 def members_of(room):
@@ -294,11 +318,14 @@ def was_present(page_id, username, room):
 
 
 def keep_saying_alive():
-    """Background task: refresh this process's heartbeat key in Redis."""
+    """Background task: refresh this process's heartbeat key in Redis,
+    and tell this process's rooms who has gone with a stopped process."""
     while True:
         try:
             store.set(f"chat:worker:{WORKER_ID}", "alive",
-                      ex=3 * HEARTBEAT_SECONDS)
+                      ex=RETURN_SECONDS)
+            for room in {member.room for member in members.values()}:
+                present_entries(room)
         except redis.RedisError as error:
             log.warning("Cannot reach Redis: %s", error)
         socketio.sleep(HEARTBEAT_SECONDS)

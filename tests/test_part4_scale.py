@@ -40,11 +40,14 @@ TERMINAL_OPEN_FILES = 256
 # 700 is the count for 350 students.
 IDLE_CONNECTIONS = 700
 RECOVERY_TIMEOUT = 15  # seconds the chat may take to work after Redis restarts
-HEARTBEAT_TIMEOUT = 5  # seconds until a killed process's people are forgotten
+# How long a stopped process's people count as present (CHAT_RETURN_SECONDS), shortened
+# for the test that kills one, and how long that test waits to hear that they left.
+RETURN_SECONDS = 2
+LEAVE_TIMEOUT = RETURN_SECONDS + 8
 
 
-def started(checkpoint):
-    stack = start_checkpoint(checkpoint, env=SERVER_ENV)
+def started(checkpoint, **env):
+    stack = start_checkpoint(checkpoint, env={**SERVER_ENV, **env})
     assert isinstance(stack, ScaledChat), (
         f"{checkpoint} should run as several processes: its Procfile.local "
         "should start redis-server and the chat processes")
@@ -260,22 +263,36 @@ def test_the_member_list_names_everybody_on_every_process(stack, connect):
         f"process: {alice.username} got {members}")
 
 
+@pytest.fixture
+def short_return_stack(checkpoint):
+    """A stack for one test, whose stopped processes' people count as
+    present for RETURN_SECONDS only."""
+    stack = started(checkpoint, CHAT_RETURN_SECONDS=str(RETURN_SECONDS))
+    yield stack
+    stack.close()
+
+
 @PRESENCE
-def test_the_people_of_a_killed_process_leave_the_member_list(own_stack,
-                                                              connect):
-    stack = own_stack
+def test_the_people_of_a_killed_process_leave_the_room(short_return_stack,
+                                                       connect):
+    stack = short_return_stack
     (alice, bob), (_, bob_process) = users_on_two_processes(
         stack, connect, "heartbeat")
     joins(alice)
     joins(bob)
+    receives(alice, "join_room_announcement", "bob's join should be "
+             "announced", username=bob.username)
     bob_process.stop(signal.SIGKILL)  # no goodbye: its Redis entries stay
-    deadline = time.monotonic() + HEARTBEAT_TIMEOUT
-    while (members := joins(alice).get("members")) != [alice.username]:
-        assert time.monotonic() < deadline, (
-            "the people of a killed process should leave the member list "
-            f"once its heartbeat expires (3 s): after {HEARTBEAT_TIMEOUT} s "
-            f"{alice.username} still got {members}")
-        time.sleep(0.2)
+    receives(alice, "leave_room_announcement",
+             "the room should hear that the people of a killed process left, "
+             f"once its heartbeat key has expired ({RETURN_SECONDS} s, "
+             "CHAT_RETURN_SECONDS): each process checks its rooms every "
+             "second", timeout=LEAVE_TIMEOUT, username=bob.username)
+    members = joins(alice).get("members")
+    assert members == [alice.username], (
+        "the people of a killed process should be gone from the member "
+        f"list once the room heard that they left: {alice.username} got "
+        f"{members}")
 
 
 @PRESENCE
