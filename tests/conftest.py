@@ -23,6 +23,7 @@ COPY are kept, and the run ends with "n of m checks pass" and the first
 failure's sentence.
 """
 import argparse
+import functools
 import os
 import subprocess
 import sys
@@ -75,13 +76,25 @@ def pytest_configure(config):
         config.addinivalue_line("markers", line)
 
 
+@functools.cache
+def reached_by(folder, custom_step=None):
+    """chain.reached_by in the repository, worked out once per folder: the
+    collection asks about each folder for every test."""
+    return chain.reached_by(REPO, folder, custom_step)
+
+
+@functools.cache
+def checkpoint_of(folder):
+    return chain.find(REPO, folder)
+
+
 def has_reached(folder, marker, custom_step=None):
     """Whether the folder has the behaviour a test marked with `marker`
     checks (a test without a step marker: every one has)."""
     if marker is None:
         return True
     part, step = marker.kwargs.get("part", 2), marker.args[0]
-    return chain.reached_by(REPO, folder, custom_step).get(part, 0) >= step
+    return reached_by(folder, custom_step).get(part, 0) >= step
 
 
 def folders_under_test(definition, custom):
@@ -89,7 +102,7 @@ def folders_under_test(definition, custom):
     folders = [c.folder for c in chain.checkpoints(REPO) if c.part >= 2]
     if definition.get_closest_marker("solutions"):
         folders += [REPO / e.folder for e in chain.exercises(REPO)
-                    if chain.reached_by(REPO, REPO / e.folder).get(2)]
+                    if reached_by(REPO / e.folder).get(2)]
     finished_only = definition.get_closest_marker("only_finished")
     if finished_only:
         part = finished_only.kwargs["part"]
@@ -98,7 +111,7 @@ def folders_under_test(definition, custom):
 
 
 def is_step_of(folder, part):
-    checkpoint = chain.find(REPO, folder)
+    checkpoint = checkpoint_of(folder)
     return bool(checkpoint and checkpoint.part == part
                 and not checkpoint.finished)
 
@@ -119,7 +132,7 @@ def pytest_generate_tests(metafunc):
     own_part = definition.get_closest_marker("own_part")
     if own_part:
         folders = [f for f in folders
-                   if chain.part_of(REPO, f, custom_step) == own_part.args[0]]
+                   if max(reached_by(f, custom_step)) == own_part.args[0]]
     if definition.get_closest_marker("socketio_test_client"):
         folders = [folder for folder in folders
                    if not uses_message_queue(folder)]
