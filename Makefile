@@ -52,10 +52,14 @@ run: $(INSTALLED)
 		python app.py; \
 	fi
 
+# The tests run in parallel (pytest-xdist): TEST_WORKERS processes, and the
+# tests that share a server on the same one (tests/conftest.py). The run
+# ends with the 15 slowest, so that a test that got slow shows.
+TEST_WORKERS ?= 3
 test: $(INSTALLED_DEV)
 	@scripts/install-system-packages
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 # A learner's check of their own copy, re-run on every save (watchfiles):
 #   make check COPY=~/my-chat STEP=3      (STEP: 3, 4.2, part3, ...)

@@ -23,6 +23,7 @@ COPY are kept, and the run ends with "n of m checks pass" and the first
 failure's sentence.
 """
 import argparse
+import fcntl
 import functools
 import os
 import subprocess
@@ -175,6 +176,27 @@ def pytest_collection_modifyitems(config, items):
             f"(--step {step.name}): left out {len(unreached)} tests that "
             "do not apply at this step (a later step's, or another part's "
             f"own) and {len(repository)} of the repository itself")
+    keep_shared_fixtures_on_one_worker(items)
+
+
+def keep_shared_fixtures_on_one_worker(items):
+    """`make test` runs the tests in parallel (pytest-xdist, --dist
+    loadgroup). The tests that share a module-scoped fixture (a server, a
+    stack, a copy of the repository) go to one worker, so it starts once:
+    grouped by module and by the value of each module-scoped parameter
+    (the chat tests' checkpoint). The others go wherever a worker is free."""
+    for item in items:
+        definitions = item._fixtureinfo.name2fixturedefs
+        shared = [name for name in item.fixturenames
+                  if any(definition.scope == "module"
+                         for definition in definitions.get(name, ()))]
+        if not shared:
+            continue
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        group = item.module.__name__ + "".join(
+            f"[{id_of(value) if name == 'checkpoint' else value}]"
+            for name, value in params.items() if name in shared and value)
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def runs_on_the_copy(item, items):
@@ -235,12 +257,26 @@ def room():
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
-    """The docs site, built once as `make docs-build` does (--strict)."""
-    folder = tmp_path_factory.mktemp("site")
+    """The docs site, built once as `make docs-build` does (--strict): once
+    for the whole run, whichever parallel worker (pytest-xdist) asks first;
+    the others wait for it under a lock."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the workers' folders are inside the run's
+    folder = shared / "site"
+    with open(shared / "site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = shared / "site.built"  # a failed build is not used
+        if not built.exists():
+            build_site(folder)
+            built.touch()
+    return folder
+
+
+def build_site(folder):
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
          str(folder)], cwd=REPO, capture_output=True, text=True, timeout=180,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     assert result.returncode == 0, (
         f"mkdocs build --strict failed:\n{result.stderr}")
-    return folder

@@ -1,6 +1,6 @@
 """Accessibility: axe-core finds nothing on the chat's pages, in every state
 the browser tests reach, nor on any page of the docs site, in the light and
-the dark colour scheme.
+the dark colour scheme (one test per docs page).
 
 axe-core runs in the page (the copy the pip package axe-playwright-python
 ships: nothing is fetched) with the WCAG 2.0 and 2.1 A and AA rules and its
@@ -9,6 +9,7 @@ the page and state it was found in.
 """
 import re
 from collections import Counter
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -38,8 +39,11 @@ class Problem(NamedTuple):
 
 def violations(page, where):
     """A Problem for each element that breaks an axe rule on `page`."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE.axe_script)  # once for each page load
     found = []
-    for rule in AXE.run(page, options=RULES).response["violations"]:
+    for rule in page.evaluate("options => axe.run(options)",
+                              RULES)["violations"]:
         for node in rule["nodes"]:
             element = " >>> ".join(  # the parts of a selector into a frame
                 " ".join(part) if isinstance(part, list) else part
@@ -163,37 +167,54 @@ ONE_TOKEN_OF_EACH_LOOK = """() => {
 
 
 PAGE_LOAD_MS = 30_000
+# Every page of the site: one for each Markdown file, and Material's 404
+# page. One test each, so that parallel workers share them out.
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOCS_PAGES = sorted([path.relative_to(DOCS).with_suffix(".html").as_posix()
+                     for path in DOCS.rglob("*.md")] + ["404.html"])
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_every_docs_page_passes_axe(browser, site, scheme):
-    # A new visitor's browser asks for this scheme; Material picks the
-    # palette whose media query matches it.
-    context = browser.new_context(color_scheme=scheme)
-    context.set_default_timeout(TIMEOUT_MS)
-    blocked = []
-    context.route(re.compile(rf"^(?!{re.escape(site.url)}/)"),
-                  lambda route: (blocked.append(route.request.url),
-                                 route.abort("blockedbyclient")))
-    page = context.new_page()
+def test_every_page_of_the_site_is_checked(site):
+    assert sorted(site.pages) == DOCS_PAGES, (
+        "the pages of the built site should be the docs' Markdown files and "
+        f"404.html, each checked below: the site has {site.pages}")
+
+
+@pytest.mark.parametrize("name", DOCS_PAGES)
+def test_every_docs_page_passes_axe(browser, site, name):
     found = []
-    try:
-        for name in site.pages:
-            # A long page (part 4's, with its diagrams and the bundled
-            # Mermaid) can take more than the default on a busy machine.
-            page.goto(f"{site.url}/{name}", timeout=PAGE_LOAD_MS)
-            expect(page.locator("body"), f"{name} should be shown in "
-                   f"Material's {scheme} palette").to_have_attribute(
-                "data-md-color-scheme", MATERIAL_SCHEME[scheme])
-            expect(page.locator("pre.mermaid"), f"{name}: Mermaid should "
-                   "draw every diagram").to_have_count(0)
-            # Folded blocks (solutions, lines to delete) opened, so their
-            # contents are checked too.
-            page.evaluate("document.querySelectorAll('details')"
-                          ".forEach(details => { details.open = true; })")
-            page.evaluate(ONE_TOKEN_OF_EACH_LOOK)
-            found += violations(page, name)
-    finally:
-        context.close()
-    assert blocked == [], f"the docs pages asked for other hosts: {blocked}"
-    assert found == [], report(found, f"the docs site in the {scheme} scheme")
+    for scheme in SCHEMES:
+        # A new visitor's browser asks for this scheme; Material picks the
+        # palette whose media query matches it.
+        context = browser.new_context(color_scheme=scheme)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.add_init_script(AXE.axe_script)  # no injection per check
+        blocked = []
+        context.route(re.compile(rf"^(?!{re.escape(site.url)}/)"),
+                      lambda route, blocked=blocked: (
+                          blocked.append(route.request.url),
+                          route.abort("blockedbyclient")))
+        try:
+            found += docs_page_violations(context.new_page(), site, name,
+                                          scheme)
+        finally:
+            context.close()
+        assert blocked == [], f"{name} asked for other hosts: {blocked}"
+    assert found == [], report(found, f"{name}, in both schemes")
+
+
+def docs_page_violations(page, site, name, scheme):
+    # A long page (part 4's, with its diagrams and the bundled Mermaid)
+    # can take more than the default on a busy machine.
+    page.goto(f"{site.url}/{name}", timeout=PAGE_LOAD_MS)
+    expect(page.locator("body"), f"{name} should be shown in Material's "
+           f"{scheme} palette").to_have_attribute(
+        "data-md-color-scheme", MATERIAL_SCHEME[scheme])
+    expect(page.locator("pre.mermaid"), f"{name}: Mermaid should draw every "
+           "diagram").to_have_count(0)
+    # Folded blocks (solutions, lines to delete) opened, so their contents
+    # are checked too.
+    page.evaluate("document.querySelectorAll('details')"
+                  ".forEach(details => { details.open = true; })")
+    page.evaluate(ONE_TOKEN_OF_EACH_LOOK)
+    return violations(page, f"{name}, {scheme} scheme")
