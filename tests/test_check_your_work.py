@@ -50,7 +50,8 @@ def test_a_copy_that_trusts_the_client_fails(tmp_path):
     assert "test_nobody_can_send_as_someone_else[my-chat] FAILED" in result.stdout
 
 
-@pytest.mark.parametrize("step", sorted(PART2), ids=lambda step: PART2[step].name)
+# Step 1's whole check, run as its page prints it, is in test_docs_check_it.py.
+@pytest.mark.parametrize("step", sorted(PART2)[1:], ids=lambda step: PART2[step].name)
 def test_a_copy_of_each_step_passes_at_that_step(tmp_path, step):
     result = run_chat_tests(copy_of(step, tmp_path), "--step", str(step), select=QUICK)
     assert result.returncode == 0, result.stdout

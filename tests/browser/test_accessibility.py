@@ -9,12 +9,13 @@ the page and state it was found in.
 """
 import re
 from collections import Counter
-from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+
+from conftest import DOCS_PAGES
 
 AXE = Axe()
 RULES = {"runOnly": {"type": "tag", "values": [
@@ -167,11 +168,6 @@ ONE_TOKEN_OF_EACH_LOOK = """() => {
 
 
 PAGE_LOAD_MS = 30_000
-# Every page of the site: one for each Markdown file, and Material's 404
-# page. One test each, so that parallel workers share them out.
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-DOCS_PAGES = sorted([path.relative_to(DOCS).with_suffix(".html").as_posix()
-                     for path in DOCS.rglob("*.md")] + ["404.html"])
 
 
 def test_every_page_of_the_site_is_checked(site):

@@ -1,5 +1,6 @@
 """The docs site's layout, on a phone (390×844) and on a desktop (1280×800):
-every page of the built site, loaded once at each size.
+every page of the built site, loaded once, measured at each size (the
+window resized in between).
 
 - The page itself never scrolls sideways: what is wider than the screen (a
   table, a long line of code, a diagram) scrolls inside its own box.
@@ -18,6 +19,8 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+
+from conftest import DOCS_PAGES
 
 SIZES = {"phone": {"width": 390, "height": 844},
          "desktop": {"width": 1280, "height": 800}}
@@ -101,10 +104,12 @@ MEASURE = """() => {
 }"""
 
 
-@pytest.fixture(scope="module", params=list(SIZES))
+@pytest.fixture(scope="module", params=DOCS_PAGES)
 def measured(request, browser, site):
-    """{page: what MEASURE found on it} for every page of the site at one size."""
-    context = browser.new_context(viewport=SIZES[request.param])
+    """One page of the site, and {size: what MEASURE found} at each size.
+    Module-scoped, so that the tests below share one load of each page."""
+    name = request.param
+    context = browser.new_context(viewport=SIZES["desktop"])
     context.set_default_timeout(TIMEOUT_MS)
     context.add_init_script(OPEN_SHADOW_ROOTS)
     context.route(re.compile(rf"^(?!{re.escape(site.url)}/)"),
@@ -112,57 +117,61 @@ def measured(request, browser, site):
     page = context.new_page()
     found = {}
     try:
-        for name in site.pages:
-            page.goto(f"{site.url}/{name}")
-            expect(page.locator("pre.mermaid"), f"{name}: Mermaid should draw every "
-                   "diagram").to_have_count(0)
-            found[name] = page.evaluate(MEASURE)
+        page.goto(f"{site.url}/{name}")
+        expect(page.locator("pre.mermaid"), f"{name}: Mermaid should draw every "
+               "diagram").to_have_count(0)
+        for size in ("desktop", "phone"):
+            page.set_viewport_size(SIZES[size])
+            found[size] = page.evaluate(MEASURE)
     finally:
         context.close()
-    return request.param, found
+    return name, found
 
 
-def listing(problems):
-    return "\n".join(f"{page}: {problem}" for page, problem in problems)
+def on_a(size):
+    return f"on a {size} ({SIZES[size]['width']} px)"
 
 
 def test_no_page_scrolls_sideways(measured):
-    size, found = measured
-    problems = [(page, result["page"]) for page, result in found.items() if result["page"]]
-    assert problems == [], f"on a {size} ({SIZES[size]['width']} px):\n" + listing(problems)
+    name, found = measured
+    problems = [f"{on_a(size)}: {result['page']}" for size, result in found.items()
+                if result["page"]]
+    assert problems == [], f"{name}:\n" + "\n".join(problems)
 
 
 def test_wide_tables_scroll_in_their_box_with_the_first_column_in_view(measured):
-    size, found = measured
-    problems = [(page, problem) for page, result in found.items()
+    name, found = measured
+    problems = [f"{on_a(size)}: {problem}" for size, result in found.items()
                 for problem in result["tables"]]
-    assert problems == [], f"on a {size} ({SIZES[size]['width']} px):\n" + listing(problems)
+    assert problems == [], f"{name}:\n" + "\n".join(problems)
 
 
 def test_code_fits_its_box_on_a_desktop(measured):
-    size, found = measured
-    if size != "desktop":
-        pytest.skip("on a phone, code scrolls in its box")
-    problems = [(page, problem) for page, result in found.items()
-                if page not in CODE_MAY_SCROLL for problem in result["code"]]
+    """On a phone, code scrolls in its box."""
+    name, found = measured
+    problems = [] if name in CODE_MAY_SCROLL else found["desktop"]["code"]
     assert problems == [], (
-        f"{len(problems)} code blocks are wider than their box at "
-        f"{SIZES[size]['width']} px (wrap a command with ` \\` continuation lines, "
-        "mark a program's output `{ .text .output }`):\n" + listing(problems))
+        f"{name}: {len(problems)} code blocks are wider than their box "
+        f"{on_a('desktop')} (wrap a command with ` \\` continuation lines, mark a "
+        "program's output `{ .text .output }`):\n" + "\n".join(problems))
 
 
 def test_diagram_text_is_at_least_10_px(measured, site):
-    size, found = measured
-    problems, drawn = [], 0
-    for page, result in found.items():
-        expected = (site.folder / page).read_text().count('class="mermaid"')
+    name, found = measured
+    expected = (site.folder / name).read_text().count('class="mermaid"')
+    problems = []
+    for size, result in found.items():
         diagrams = result["diagrams"]
         assert len(diagrams) == expected, (
-            f"{page}: {expected} diagrams in the page, {len(diagrams)} drawn and measured")
-        drawn += len(diagrams)
-        problems += [(page, f"text {diagram['smallest']:.1f} px high "
-                            f"(\"{diagram['sample']}\")")
+            f"{name}: {expected} diagrams in the page, {len(diagrams)} drawn and measured")
+        problems += [f"{on_a(size)}: text {diagram['smallest']:.1f} px high "
+                     f"(\"{diagram['sample']}\")"
                      for diagram in diagrams if diagram["smallest"] < SMALLEST_TEXT_PX]
-    assert drawn > 0, "no page has a diagram: this test measures nothing"
-    assert problems == [], (f"diagram text smaller than {SMALLEST_TEXT_PX} px on a {size} "
-                            f"({SIZES[size]['width']} px):\n" + listing(problems))
+    assert problems == [], (f"{name}: diagram text smaller than {SMALLEST_TEXT_PX} px:\n"
+                            + "\n".join(problems))
+
+
+def test_the_site_has_diagrams_to_measure(site):
+    drawn = sum(page.read_text().count('class="mermaid"')
+                for page in site.folder.rglob("*.html"))
+    assert drawn > 0, "no page has a diagram: the diagram test measures nothing"
