@@ -156,6 +156,8 @@ def id_of(folder):
 LEFT_OUT = pytest.StashKey[str]()
 
 
+# tryfirst: before pytest-xdist's own, which reads the xdist_group marks.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Leave out, rather than skip, a test that no folder under test has
     reached: a learner at step 2 sees the tests of steps 1 and 2 only.
