@@ -73,14 +73,6 @@ def browser_type_launch_args(browser_type_launch_args):
             "args": (["--headless"] if headless else []) + OFFLINE_FLAGS}
 
 
-# Every page of the docs site: one for each Markdown file, and Material's
-# 404 page. The docs tests take one page each, so parallel workers share
-# them out (test_accessibility.py checks the built site has no other).
-DOCS = chain.REPO / "docs"
-DOCS_PAGES = sorted([path.relative_to(DOCS).with_suffix(".html").as_posix()
-                     for path in DOCS.rglob("*.md")] + ["404.html"])
-
-
 @pytest.fixture(scope="session")
 def site(built_site):
     """The docs site, built as `make docs-build` does and served over HTTP: its `url`, and

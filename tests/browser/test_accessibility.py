@@ -15,7 +15,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from conftest import DOCS_PAGES
+from docs_pages import DOCS_PAGES
 
 AXE = Axe()
 RULES = {"runOnly": {"type": "tag", "values": [

@@ -20,7 +20,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import DOCS_PAGES
+from docs_pages import DOCS_PAGES
 
 SIZES = {"phone": {"width": 390, "height": 844},
          "desktop": {"width": 1280, "height": 800}}
