@@ -154,10 +154,12 @@ def id_of(folder):
 
 
 LEFT_OUT = pytest.StashKey[str]()
+SHARED_GROUP = pytest.StashKey[str]()  # see keep_shared_fixtures_on_one_worker
 
 
-# tryfirst: before pytest-xdist's own, which reads the xdist_group marks.
-@pytest.hookimpl(tryfirst=True)
+# A wrapper: it marks the groups before pytest-xdist's hook reads the
+# xdist_group marks, and orders them after pytest has reordered the items.
+@pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config, items):
     """Leave out, rather than skip, a test that no folder under test has
     reached: a learner at step 2 sees the tests of steps 1 and 2 only.
@@ -179,6 +181,8 @@ def pytest_collection_modifyitems(config, items):
             "do not apply at this step (a later step's, or another part's "
             f"own) and {len(repository)} of the repository itself")
     keep_shared_fixtures_on_one_worker(items)
+    yield
+    put_groups_together(items)
 
 
 def keep_shared_fixtures_on_one_worker(items):
@@ -199,7 +203,26 @@ def keep_shared_fixtures_on_one_worker(items):
             f"[{id_of(value) if name == 'checkpoint' else value}]"
             for name, value in params.items() if name in shared and value)
         item.add_marker(pytest.mark.xdist_group(group))
+        item.stash[SHARED_GROUP] = group
 
+
+
+def put_groups_together(items):
+    """The tests of each shared-fixture group next to each other, where the
+    group's first test is; everything else keeps pytest's order.
+
+    pytest's own reordering keys a module-scoped parameter by its index,
+    not its value, and the chat tests' folder lists differ by step marker
+    (index 0 is part2_chat-5 for one test, part3_deploy for the next): left
+    to it, the checkpoints interleave and a module's server starts again for
+    almost every test."""
+    places = {}
+    keys = []
+    for place, item in enumerate(items):
+        group = item.stash.get(SHARED_GROUP, place)
+        keys.append(places.setdefault(group, place))
+    order = sorted(range(len(items)), key=keys.__getitem__)
+    items[:] = [items[place] for place in order]
 
 def runs_on_the_copy(item, items):
     """Whether a test checks the --checkpoint folder: the chat, browser
