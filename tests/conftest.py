@@ -26,6 +26,7 @@ import argparse
 import fcntl
 import functools
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import pytest
 
+from servers import require_programs
 from stack import uses_message_queue
 from tutorial import chain
 from tutorial.chain import REPO
@@ -278,6 +280,34 @@ def first_sentence(report):
 def room():
     """A room name no other test uses."""
     return f"room-{uuid.uuid4().hex[:8]}"
+
+
+# Keep the browser itself off the network: no updates, sync, first-run pages
+# or QUIC probes.
+OFFLINE_FLAGS = ["--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's launch options, pointed at Debian's Chromium (or
+    at $CHROMIUM): Playwright's own browser download does not work here.
+
+    Headless, the tests use Debian's chromium-headless-shell where it is
+    installed, as Playwright itself does with its own download: the same
+    Blink, without the desktop browser around it, and about a third less
+    work for each page. --headed shows the full chromium."""
+    headless = browser_type_launch_args.get("headless", True)
+    executable = os.environ.get("CHROMIUM")
+    if not executable and headless:
+        executable = shutil.which("chromium-headless-shell")
+    if not executable:
+        require_programs("chromium")  # skips, or fails in CI
+        executable = shutil.which("chromium")
+    return {**browser_type_launch_args, "executable_path": executable,
+            "args": (["--headless"] if headless else []) + OFFLINE_FLAGS}
 
 
 @pytest.fixture(scope="session")

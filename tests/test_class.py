@@ -2,7 +2,6 @@
 import io
 import os
 import re
-import shutil
 import signal
 import socket
 import stat
@@ -18,7 +17,7 @@ from PIL import Image
 
 from tutorial.chain import REPO
 import classroom
-from servers import free_port, listening_addresses, require_programs
+from servers import free_port, listening_addresses
 
 SCRIPT = REPO / "scripts" / "classroom.py"
 TIMEOUT = 30
@@ -83,18 +82,6 @@ BACK_ROW = 6  # the screenshot at 1/6 of its size: the code as a phone sees it f
 MIN_QR_SHARE = 0.45  # of the screen's height
 ADDRESSES = {"one address": ["10.1.2.3"], "two addresses": ["192.168.1.20", "10.8.0.5"]}
 ROOM = "maths 2b"
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """Debian's Chromium (or $CHROMIUM), kept off the network, as tests/browser/ has it."""
-    executable = os.environ.get("CHROMIUM")
-    if not executable:
-        require_programs("chromium")  # skips, or fails in CI
-        executable = shutil.which("chromium")
-    return {**browser_type_launch_args, "executable_path": executable,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu",
-                     "--disable-background-networking", "--no-first-run"]}
 
 
 def open_projector_page(browser, addresses, viewport):

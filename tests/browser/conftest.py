@@ -30,10 +30,6 @@ from tutorial import chain
 from servers import Server, free_port, require_programs, server_command
 from stack import ScaledChat, start_checkpoint
 
-# Keep the browser itself off the network: no updates, sync, first-run pages or QUIC probes.
-OFFLINE_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
 # A fixed SECRET_KEY, so the pages' session cookies still work after a restart; the rate
 # limit at its defaults (None removes a variable the shell may have set for the benchmark).
 SERVER_ENV = {"SECRET_KEY": "browser-test-secret-key", "CHAT_MESSAGES_PER_SECOND": None,
@@ -61,16 +57,16 @@ SCREENSHOTS = pytest.StashKey[list]()
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """pytest-playwright's launch options, pointed at Debian's Chromium (or at $CHROMIUM):
-    Playwright's own browser download does not work here."""
+def desktop_browser(launch_browser):
+    """The full chromium, for what only the desktop browser does: it fetches a page's
+    icon for its tab, which the headless shell (`browser`) has no tab to show."""
     executable = os.environ.get("CHROMIUM")
     if not executable:
         require_programs("chromium")  # skips, or fails where REQUIRE_SYSTEM_PACKAGES=1
         executable = shutil.which("chromium")
-    headless = browser_type_launch_args.get("headless", True)  # --headed turns it off
-    return {**browser_type_launch_args, "executable_path": executable,
-            "args": (["--headless"] if headless else []) + OFFLINE_FLAGS}
+    desktop = launch_browser(executable_path=executable)
+    yield desktop
+    desktop.close()
 
 
 @pytest.fixture(scope="session")
@@ -350,12 +346,13 @@ class Visitor:
 def visitor(browser, part2_step, request):
     """visitor(name) opens a new browser context; visitor(name, room) also joins the chat
     through the form on the start page. Both use the module's `server` unless given one
-    (which is only started when a test needs it)."""
+    (which is only started when a test needs it), and `browser` unless given another
+    (in_browser=desktop_browser)."""
     visitors = []
 
-    def visitor(username="visitor", room=None, server=None):
-        person = Visitor(browser, server or request.getfixturevalue("server"), username,
-                         part2_step)
+    def visitor(username="visitor", room=None, server=None, in_browser=None):
+        person = Visitor(in_browser or browser, server or request.getfixturevalue("server"),
+                         username, part2_step)
         visitors.append(person)
         return person.join(username, room) if room else person
 

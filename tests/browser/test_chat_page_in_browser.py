@@ -22,10 +22,12 @@ TIMEOUT_S = 5  # for the icon, which the browser fetches after the page
 
 
 @pytest.mark.step(2)
-def test_a_visit_asks_for_nothing_the_server_lacks(visitor, server, room):
+def test_a_visit_asks_for_nothing_the_server_lacks(visitor, server, room,
+                                                  desktop_browser):
     """From step 2 the pages name their icon (static/favicon.svg, in templates/base.html),
-    so the browser does not ask for /favicon.ico and get 404 on every visit."""
-    alice = visitor("alice")
+    so the browser does not ask for /favicon.ico and get 404 on every visit. (The full
+    browser: the headless shell fetches no icon.)"""
+    alice = visitor("alice", in_browser=desktop_browser)
     answers = []
     alice.page.on("response", lambda answer: answers.append(answer))
     alice.join("alice", room)

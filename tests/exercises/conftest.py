@@ -10,9 +10,7 @@ The fixtures are those of the chat tests (tests/chat/conftest.py) under other
 names: `checkpoint` would make tests/conftest.py run them on every checkpoint.
 """
 import functools
-import os
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,7 +20,6 @@ from chat.expect import describe, disconnect_all, log_in
 from chat_user import ChatUser
 from tutorial.chain import REPO, exercises_by_id
 from exercise_checks import import_app
-from servers import require_programs
 from stack import start_checkpoint
 
 EXERCISES = exercises_by_id()
@@ -100,19 +97,6 @@ def chat_user(server):
     yield chat_user
     for user in users:
         user.close()
-
-
-# The exercises whose behaviour is on the page check it in Chromium, as
-# tests/browser/ does: Debian's, kept off the network.
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    executable = os.environ.get("CHROMIUM")
-    if not executable:
-        require_programs("chromium")  # skips, or fails in CI
-        executable = shutil.which("chromium")
-    return {**browser_type_launch_args, "executable_path": executable,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu",
-                     "--disable-background-networking", "--no-first-run"]}
 
 
 @pytest.fixture
