@@ -56,10 +56,15 @@ run: $(INSTALLED)
 # tests that share a server on the same one (tests/conftest.py). The run
 # ends with the 15 slowest, so that a test that got slow shows.
 TEST_WORKERS ?= 3
+# Every Python the tests start (the workers, the servers, a pytest inside a
+# test) keeps its compiled modules, even where PYTHONDONTWRITEBYTECODE is set:
+# pytest's rewritten test modules alone take 3 s to make in each process.
+# They go into the venv, not next to the sources.
+KEEP_BYTECODE := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX="$(CURDIR)/$(VENV)/pycache"
 test: $(INSTALLED_DEV)
 	@scripts/install-system-packages
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
+	$(KEEP_BYTECODE) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 # A learner's check of their own copy, re-run on every save (watchfiles):
 #   make check COPY=~/my-chat STEP=3      (STEP: 3, 4.2, part3, ...)
@@ -69,7 +74,7 @@ test: $(INSTALLED_DEV)
 check: $(INSTALLED_DEV)
 	@test -n "$(COPY)" || { echo "Name your copy and the step it is at:" \
 		"make check COPY=~/my-chat STEP=3"; exit 2; }
-	@$(BIN)/watchfiles --ignore-paths "$(COPY)/nginx-tmp,$(COPY)/nginx.pid" \
+	@$(KEEP_BYTECODE) $(BIN)/watchfiles --ignore-paths "$(COPY)/nginx-tmp,$(COPY)/nginx.pid" \
 		"$(BIN)/python -m pytest tests -q --tb=no -p no:cacheprovider \
 		--checkpoint $(COPY) --step $(or $(STEP),part2) $(CHECK_ARGS)" $(COPY)
 
