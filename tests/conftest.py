@@ -201,12 +201,14 @@ def keep_shared_fixtures_on_one_worker(items):
         if not shared:
             continue
         params = item.callspec.params if hasattr(item, "callspec") else {}
+        # No "]" in a group's name: pytest-xdist takes the group from after
+        # the id's last "@" only when no "]" follows it.
         group = item.module.__name__ + "".join(
-            f"[{id_of(value) if name == 'checkpoint' else value}]"
+            ":" + str(id_of(value) if name == "checkpoint" else value)
+            .replace("[", "(").replace("]", ")")
             for name, value in params.items() if name in shared and value)
         item.add_marker(pytest.mark.xdist_group(group))
         item.stash[SHARED_GROUP] = group
-
 
 
 def put_groups_together(items):
