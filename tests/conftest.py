@@ -26,7 +26,6 @@ import argparse
 import fcntl
 import functools
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -34,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from servers import require_programs
+from servers import chromium
 from stack import uses_message_queue
 from tutorial import chain
 from tutorial.chain import REPO
@@ -302,13 +301,8 @@ def browser_type_launch_args(browser_type_launch_args):
     Blink, without the desktop browser around it, and about a third less
     work for each page. --headed shows the full chromium."""
     headless = browser_type_launch_args.get("headless", True)
-    executable = os.environ.get("CHROMIUM")
-    if not executable and headless:
-        executable = shutil.which("chromium-headless-shell")
-    if not executable:
-        require_programs("chromium")  # skips, or fails in CI
-        executable = shutil.which("chromium")
-    return {**browser_type_launch_args, "executable_path": executable,
+    return {**browser_type_launch_args,
+            "executable_path": chromium(headless=headless),
             "args": (["--headless"] if headless else []) + OFFLINE_FLAGS}
 
 

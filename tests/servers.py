@@ -39,6 +39,19 @@ def require_programs(*names):
         pytest.skip(reason)
 
 
+def chromium(headless=False):
+    """The Chromium the browser tests drive: $CHROMIUM, else (headless)
+    Debian's chromium-headless-shell where it is installed, else chromium
+    (skipped, or failed in CI, when it is missing)."""
+    executable = os.environ.get("CHROMIUM")
+    if not executable and headless:
+        executable = shutil.which("chromium-headless-shell")
+    if not executable:
+        require_programs("chromium")
+        executable = shutil.which("chromium")
+    return executable
+
+
 def listening_addresses(port):
     """The addresses ("0.0.0.0", "::", ...) a process listens on at `port`, read from
     /proc/net/tcp and, where the machine has IPv6, /proc/net/tcp6."""

@@ -27,7 +27,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tutorial import chain
-from servers import Server, free_port, require_programs, server_command
+from servers import Server, chromium, free_port, server_command
 from stack import ScaledChat, start_checkpoint
 
 # A fixed SECRET_KEY, so the pages' session cookies still work after a restart; the rate
@@ -60,11 +60,7 @@ SCREENSHOTS = pytest.StashKey[list]()
 def desktop_browser(launch_browser):
     """The full chromium, for what only the desktop browser does: it fetches a page's
     icon for its tab, which the headless shell (`browser`) has no tab to show."""
-    executable = os.environ.get("CHROMIUM")
-    if not executable:
-        require_programs("chromium")  # skips, or fails where REQUIRE_SYSTEM_PACKAGES=1
-        executable = shutil.which("chromium")
-    desktop = launch_browser(executable_path=executable)
+    desktop = launch_browser(executable_path=chromium())
     yield desktop
     desktop.close()
 
