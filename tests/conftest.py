@@ -33,12 +33,15 @@ from pathlib import Path
 
 import pytest
 
+import venvs
 from servers import chromium
 from stack import uses_message_queue
 from tutorial import chain
 from tutorial.chain import REPO
 
 # The value of `checkpoint` for a test no folder under test has reached.
+# The folder of the run's venvs (tests/venvs.py), in the process that made it.
+VENVS_FOLDER = pytest.StashKey[Path]()
 UNREACHED = pytest.param(None, marks=pytest.mark.unreached, id="unreached")
 
 
@@ -64,6 +67,9 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    venvs_folder = venvs.make_folder()
+    if venvs_folder:  # this process made it: it removes it at the end
+        config.stash[VENVS_FOLDER] = venvs_folder
     for line in (
             "step(n, part=2): the step of the part that introduces the "
             "behaviour this test checks",
@@ -76,6 +82,11 @@ def pytest_configure(config):
             "unreached: no folder under test has reached this test's step "
             "(deselected)"):
         config.addinivalue_line("markers", line)
+
+
+def pytest_unconfigure(config):
+    if VENVS_FOLDER in config.stash:
+        venvs.remove_folder(config.stash[VENVS_FOLDER])
 
 
 @functools.cache

@@ -1,15 +1,14 @@
 """part3_deploy, run exactly as the platform runs it: on the repository's
 part3_deploy, or on a learner's copy of it (--checkpoint COPY --step part3).
 
-A fresh virtual environment is built from the folder's requirements.txt alone (pip's wheel
-cache keeps repeated runs fast), and the command is read from the Procfile (or, for the
+A fresh virtual environment is built from the folder's requirements.txt alone (once a
+run: tests/venvs.py), and the command is read from the Procfile (or, for the
 alternative worker, from the part's README), never copied here.
 """
 import re
 import subprocess
 import sys
 import time
-import venv
 
 import pytest
 import requests
@@ -19,6 +18,7 @@ from chat_user import ChatUser
 from apps import load_app_module
 from tutorial.chain import REPO
 from servers import Server, listening_addresses, procfile_command
+from venvs import venv_holding
 
 PART3 = REPO / "part3_deploy"
 # Part 3's own lesson: on part3_deploy (or a learner's copy of it), not on
@@ -42,15 +42,10 @@ def readme_worker_line(worker, folder=PART3):
 
 
 @pytest.fixture(scope="module")
-def platform_bin(tmp_path_factory, checkpoint):
+def platform_bin(checkpoint):
     """The bin/ folder of a new venv holding the folder's requirements.txt and nothing
     else."""
-    env_dir = tmp_path_factory.mktemp("platform-venv")
-    venv.create(env_dir, with_pip=True)
-    subprocess.run([env_dir / "bin" / "python", "-m", "pip", "install", "--quiet",
-                    "--disable-pip-version-check", "-r", checkpoint / "requirements.txt"],
-                   check=True, timeout=600, stderr=subprocess.DEVNULL)
-    return env_dir / "bin"
+    return venv_holding(checkpoint / "requirements.txt").parent
 
 
 def platform_server(command, folder, platform_bin, env=PLATFORM_ENV):

@@ -5,12 +5,12 @@ import os
 import re
 import subprocess
 import sys
-import venv
 
 import pytest
 
 from tutorial import chain
 from tutorial.chain import REPO
+from venvs import venv_holding
 
 CHECKPOINTS = chain.checkpoints(REPO)
 
@@ -23,23 +23,22 @@ def pins(name):
 
 
 @pytest.fixture(scope="module")
-def runtime_python(tmp_path_factory):
+def runtime_python():
     """The python of a new venv holding requirements.txt and nothing else."""
-    env_dir = tmp_path_factory.mktemp("runtime-venv")
-    venv.create(env_dir, with_pip=True)
-    python = env_dir / "bin" / "python"
-    subprocess.run([python, "-m", "pip", "install", "--quiet",
-                    "--disable-pip-version-check", "-r",
-                    REPO / "requirements.txt"],
-                   check=True, timeout=600, stderr=subprocess.DEVNULL)
-    return python
+    return venv_holding(REPO / "requirements.txt")
+
+
+def pip(python, command):
+    """A pip command on the venv of `python`, which has no pip of its own."""
+    return [sys.executable, "-m", "pip", "--python", python, command,
+            "--disable-pip-version-check"]
 
 
 def test_the_runtime_pins_are_complete_and_exact(runtime_python):
-    check = subprocess.run([runtime_python, "-m", "pip", "check"],
+    check = subprocess.run(pip(runtime_python, "check"),
                            capture_output=True, text=True, timeout=60)
     assert check.returncode == 0, check.stdout
-    freeze = subprocess.run([runtime_python, "-m", "pip", "freeze"],
+    freeze = subprocess.run(pip(runtime_python, "freeze"),
                             capture_output=True, text=True, timeout=60)
     installed = {package.lower(): version
                  for package, version in PIN.findall(freeze.stdout)}

@@ -1,0 +1,58 @@
+"""A new virtual environment holding one requirements file and nothing else,
+as the platform builds one (tests/test_part3_deploy.py) or `make run` does
+(tests/test_requirements.py).
+
+Each is built once per run for each requirements file's contents, and shared
+by every process of the run: the parallel workers and the pytest runs inside
+tests (a learner's copy of part 3 has part 3's requirements). The folder for
+them is made by the first pytest process (tests/conftest.py) and named in
+$CHAT_TEST_VENVS for the processes it starts; a build waits for the same one
+in another process under a lock. No pip is put into them: the tests' own pip
+installs into them (pip --python), which saves a second pip per venv.
+"""
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import venv
+from pathlib import Path
+
+FOLDER = "CHAT_TEST_VENVS"  # the environment variable naming the run's folder
+
+
+def make_folder():
+    """Make the run's folder and name it in the environment; return it, or
+    None if a pytest process that started this one has made it already."""
+    if os.environ.get(FOLDER):
+        return None
+    os.environ[FOLDER] = tempfile.mkdtemp(prefix="chat-test-venvs-")
+    return Path(os.environ[FOLDER])
+
+
+def remove_folder(folder):
+    shutil.rmtree(folder, ignore_errors=True)
+    del os.environ[FOLDER]
+
+
+def venv_holding(requirements):
+    """The python of a venv holding `requirements` (a requirements file)."""
+    folder = Path(os.environ.get(FOLDER) or tempfile.gettempdir())
+    contents = requirements.read_bytes() + sys.version.encode()
+    key = hashlib.sha256(contents).hexdigest()[:16]
+    env_dir, built = folder / f"venv-{key}", folder / f"venv-{key}.built"
+    with open(folder / f"venv-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            shutil.rmtree(env_dir, ignore_errors=True)  # a build that failed
+            venv.create(env_dir)
+            install = subprocess.run(
+                [sys.executable, "-m", "pip", "--python", env_dir / "bin" / "python",
+                 "install", "--quiet", "--disable-pip-version-check", "-r",
+                 requirements], capture_output=True, text=True, timeout=600)
+            assert install.returncode == 0, (
+                f"pip could not install {requirements}:\n{install.stderr}")
+            built.touch()
+    return env_dir / "bin" / "python"
