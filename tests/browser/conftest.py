@@ -83,9 +83,10 @@ def site(built_site):
         server.close()
 
 
-def start_server(checkpoint):
-    """The checkpoint started as its README says (part 4: its whole stack), serving."""
-    server = start_checkpoint(checkpoint, env=SERVER_ENV)
+def start_server(checkpoint, **env):
+    """The checkpoint started as its README says (part 4: its whole stack), serving, with
+    SERVER_ENV and `env`."""
+    server = start_checkpoint(checkpoint, env={**SERVER_ENV, **env})
     try:
         return server.wait_until_serving()
     except BaseException:
@@ -136,6 +137,17 @@ class RestartableServer:
 @pytest.fixture
 def restartable_server(checkpoint):
     server = RestartableServer(checkpoint)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def slowly_refilling_server(checkpoint):
+    """The checkpoint's server for one test, whose rate limit refills one message in 100 s
+    (the burst stays 10). The page sends one message per answer from the server, so at the
+    default refill (5 a second) a busy machine, answering slower than 0.2 s, never reaches
+    the limit; here the eleventh-odd message is refused however slow the machine is."""
+    server = start_server(checkpoint, CHAT_MESSAGES_PER_SECOND="0.01")
     yield server
     server.close()
 

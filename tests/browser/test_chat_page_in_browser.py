@@ -352,9 +352,10 @@ def test_the_header_fits_a_phone(visitor, room, name):
 
 
 @pytest.mark.step(7)
-def test_a_rate_limited_send_shows_the_servers_reason_and_keeps_the_text(visitor, room):
-    alice = visitor("alice", room)
-    bob = visitor("bob", room)
+def test_a_rate_limited_send_shows_the_servers_reason_and_keeps_the_text(
+        visitor, room, slowly_refilling_server):
+    alice = visitor("alice", room, server=slowly_refilling_server)
+    bob = visitor("bob", room, server=slowly_refilling_server)
     # Faster than anyone types: each send waits only for the server's answer.
     for number in range(1, 61):
         text = f"message {number}"
