@@ -3,7 +3,9 @@
 Every server gets a free port on 127.0.0.1, is waited for with a deadline, and is stopped
 by its process group id, so no test leaves a process behind.
 """
+import itertools
 import os
+import random
 import shlex
 import shutil
 import signal
@@ -21,7 +23,32 @@ START_TIMEOUT = 20
 STOP_TIMEOUT = 10
 
 
+# A port is free when it is handed out, and taken only once the server has started, a
+# second or more later. Parallel workers (pytest-xdist: gw0, gw1, ...) each hand out ports
+# from a range of their own, below the ports the kernel hands out (Linux: 32768 on), so a
+# server of another worker cannot take the same port in between and answer for this one.
+FIRST_WORKER_PORT = 20000
+PORTS_PER_WORKER = 2000
+_next_ports = itertools.count(random.randrange(PORTS_PER_WORKER))
+
+
 def free_port():
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.removeprefix("gw").isdigit():
+        return kernels_free_port()
+    first = FIRST_WORKER_PORT + int(worker.removeprefix("gw")) * PORTS_PER_WORKER
+    for _ in range(PORTS_PER_WORKER):
+        port = first + next(_next_ports) % PORTS_PER_WORKER
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:  # in use
+                continue
+            return port
+    return kernels_free_port()
+
+
+def kernels_free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
