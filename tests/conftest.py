@@ -39,9 +39,9 @@ from stack import uses_message_queue
 from tutorial import chain
 from tutorial.chain import REPO
 
-# The value of `checkpoint` for a test no folder under test has reached.
 # The folder of the run's venvs (tests/venvs.py), in the process that made it.
 VENVS_FOLDER = pytest.StashKey[Path]()
+# The value of `checkpoint` for a test no folder under test has reached.
 UNREACHED = pytest.param(None, marks=pytest.mark.unreached, id="unreached")
 
 

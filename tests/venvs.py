@@ -39,7 +39,7 @@ def remove_folder(folder):
 
 def venv_holding(requirements):
     """The python of a venv holding `requirements` (a requirements file)."""
-    folder = Path(os.environ.get(FOLDER) or tempfile.gettempdir())
+    folder = Path(os.environ[FOLDER])  # made by tests/conftest.py
     contents = requirements.read_bytes() + sys.version.encode()
     key = hashlib.sha256(contents).hexdigest()[:16]
     env_dir, built = folder / f"venv-{key}", folder / f"venv-{key}.built"
