@@ -2,9 +2,9 @@
 the browser tests reach, nor on any page of the docs site, in the light and
 the dark colour scheme (one test per docs page).
 
-axe-core runs in the page (the copy the pip package axe-playwright-python
-ships: nothing is fetched) with the WCAG 2.0 and 2.1 A and AA rules and its
-best practices. A failure names the rule, the element (a CSS selector) and
+axe-core runs in the page (tests/axe_core.py: the copy kept in the tests,
+nothing is fetched) with the WCAG 2.0 and 2.1 A and AA rules and its best
+practices. A failure names the rule, the element (a CSS selector) and
 the page and state it was found in.
 """
 import re
@@ -12,15 +12,11 @@ from collections import Counter
 from typing import NamedTuple
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+import axe_core
 from docs_pages import DOCS_PAGES
 
-AXE = Axe()
-RULES = {"runOnly": {"type": "tag", "values": [
-    "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
-    "resultTypes": ["violations"]}
 SCHEMES = ["light", "dark"]
 MOST_LISTED = 40  # violations listed in a failure; the rest are counted
 TIMEOUT_MS = 5000  # for each page to load and draw
@@ -40,11 +36,8 @@ class Problem(NamedTuple):
 
 def violations(page, where):
     """A Problem for each element that breaks an axe rule on `page`."""
-    if not page.evaluate("typeof axe !== 'undefined'"):
-        page.evaluate(AXE.axe_script)  # once for each page load
     found = []
-    for rule in page.evaluate("options => axe.run(options)",
-                              RULES)["violations"]:
+    for rule in axe_core.run(page):
         for node in rule["nodes"]:
             element = " >>> ".join(  # the parts of a selector into a frame
                 " ".join(part) if isinstance(part, list) else part
@@ -208,7 +201,7 @@ def test_every_docs_page_passes_axe(browser, site, name):
     # instead of two).
     context = browser.new_context(color_scheme="light")
     context.set_default_timeout(TIMEOUT_MS)
-    context.add_init_script(AXE.axe_script)  # no injection per check
+    context.add_init_script(axe_core.SCRIPT)  # no injection per check
     blocked = []
     context.route(re.compile(rf"^(?!{re.escape(site.url)}/)"),
                   lambda route: (blocked.append(route.request.url),
