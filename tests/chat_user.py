@@ -11,10 +11,30 @@ import sys
 import threading
 import time
 
+import engineio
 import requests
 import socketio
 
 TIMEOUT = 5
+
+
+class InOrderClient(socketio.Client):
+    """python-socketio's client, handling the server's packets one at a time in the order
+    they arrived, as a browser's Socket.IO client does.
+
+    Its Engine.IO client runs the handler of each packet in a thread of its own (see
+    python-socketio#382), so on a busy machine a later event can be recorded before an
+    earlier one: a test would see out of order what the server sent in order.
+    tests/test_chat_user.py shows both."""
+
+    def _engineio_client_class(self):
+        return InOrderEngineIOClient
+
+
+class InOrderEngineIOClient(engineio.Client):
+    def _trigger_event(self, event, *args, **kwargs):
+        kwargs["run_async"] = False  # a handler must not block: the next packet waits
+        return super()._trigger_event(event, *args, **kwargs)
 
 
 class ChatUser:
@@ -39,7 +59,7 @@ class ChatUser:
         self.received = queue.Queue()
         self.disconnected = threading.Event()
         # Like a browser, the client sends the session cookie with every request.
-        self.sio = socketio.Client(reconnection=reconnect, reconnection_delay=0.2,
+        self.sio = InOrderClient(reconnection=reconnect, reconnection_delay=0.2,
                                    reconnection_delay_max=1, http_session=self.http)
         self.sio.on("*", self.record)
         self.sio.on("connect", self.join_again)
