@@ -60,7 +60,7 @@ class ChatUser:
         self.disconnected = threading.Event()
         # Like a browser, the client sends the session cookie with every request.
         self.sio = InOrderClient(reconnection=reconnect, reconnection_delay=0.2,
-                                   reconnection_delay_max=1, http_session=self.http)
+                                 reconnection_delay_max=1, http_session=self.http)
         self.sio.on("*", self.record)
         self.sio.on("connect", self.join_again)
         self.sio.on("disconnect", lambda reason=None: self.disconnected.set())

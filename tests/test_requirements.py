@@ -10,7 +10,7 @@ import pytest
 
 from tutorial import chain
 from tutorial.chain import REPO
-from venvs import venv_holding
+from venvs import pip, venv_holding
 
 CHECKPOINTS = chain.checkpoints(REPO)
 
@@ -26,12 +26,6 @@ def pins(name):
 def runtime_python():
     """The python of a new venv holding requirements.txt and nothing else."""
     return venv_holding(REPO / "requirements.txt")
-
-
-def pip(python, command):
-    """A pip command on the venv of `python`, which has no pip of its own."""
-    return [sys.executable, "-m", "pip", "--python", python, command,
-            "--disable-pip-version-check"]
 
 
 def test_the_runtime_pins_are_complete_and_exact(runtime_python):

@@ -49,10 +49,16 @@ def venv_holding(requirements):
             shutil.rmtree(env_dir, ignore_errors=True)  # a build that failed
             venv.create(env_dir)
             install = subprocess.run(
-                [sys.executable, "-m", "pip", "--python", env_dir / "bin" / "python",
-                 "install", "--quiet", "--disable-pip-version-check", "-r",
-                 requirements], capture_output=True, text=True, timeout=600)
+                pip(env_dir / "bin" / "python", "install", "--quiet", "-r",
+                    requirements), capture_output=True, text=True, timeout=600)
             assert install.returncode == 0, (
                 f"pip could not install {requirements}:\n{install.stderr}")
             built.touch()
     return env_dir / "bin" / "python"
+
+
+def pip(python, *arguments):
+    """A pip command on the venv of `python`, which has no pip of its own: the
+    tests' pip, pointed at it."""
+    return [sys.executable, "-m", "pip", "--python", python, *arguments,
+            "--disable-pip-version-check"]
