@@ -276,12 +276,14 @@ class Visitor:
         button.click()
 
     def join(self, username, room):
-        """Fill the form on / and wait until the chat page has joined the room: it has
-        sent join_room (step 2), shown the answer (step 4) and says it is connected
-        (step 6)."""
+        """Fill the form on / and wait until the chat page has loaded (its stylesheet
+        and scripts with it) and joined the room: it has sent join_room (step 2),
+        shown the answer (step 4) and says it is connected (step 6)."""
         self.open_start_page().fill_form(username, room)
         expect(self.page, f"the form should take {self.name} to /chat?username=…&room=…"
                ).to_have_url(re.compile(r"/chat\?"))
+        # The address changes before the page's files have come (seen on a busy CI).
+        self.page.wait_for_load_state("load")
         if self.step >= 2:
             self.wait_until_sent("join_room", "chat.js should connect with io() and emit "
                                  "join_room when the socket connects (NO:3, NO:4)")

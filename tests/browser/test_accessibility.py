@@ -72,6 +72,7 @@ MOST_MESSAGES = 8  # sent to fill it: fewer than the rate limit's burst (10)
 
 def check_both_schemes(page, state):
     """The page as it is now, checked in the light and the dark scheme."""
+    page.wait_for_load_state("load")  # as a visitor sees it: with its styles
     found = []
     for scheme in SCHEMES:
         page.emulate_media(color_scheme=scheme)

@@ -66,9 +66,6 @@ def test_the_form_itself_keeps_to_the_servers_limits(visitor, server):
 
 def test_the_pages_need_nothing_from_another_host(visitor, room):
     alice = visitor("alice", room)
-    # The browser lists a file once it has loaded; the chat page's address
-    # changes before its stylesheet and scripts have come (seen on a busy CI).
-    alice.page.wait_for_load_state("load")
     origins = alice.page.evaluate(
         "performance.getEntriesByType('resource').map(entry => new URL(entry.name).origin)")
     assert set(origins) == {alice.server.url}, (
