@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 
 import venvs
-from servers import chromium
+from servers import Server, chromium
 from stack import uses_message_queue
 from tutorial import chain
 from tutorial.chain import REPO
@@ -70,6 +70,8 @@ def pytest_configure(config):
     venvs_folder = venvs.make_folder()
     if venvs_folder:  # this process made it: it removes it at the end
         config.stash[VENVS_FOLDER] = venvs_folder
+    # The chat's servers run as `make run` runs them: without the test tools.
+    Server.default_bin_dir = staticmethod(venvs.chat_bin)
     for line in (
             "step(n, part=2): the step of the part that introduces the "
             "behaviour this test checks",

@@ -114,8 +114,17 @@ def server_command(checkpoint):
     return procfile_command(checkpoint) or "python app.py"
 
 
+def own_bin_dir():
+    return os.path.dirname(sys.executable)
+
+
 class Server:
-    """A server process started with `command` (a shell-like string) in `cwd`."""
+    """A server process started with `command` (a shell-like string) in `cwd`,
+    finding its programs (python, gunicorn, honcho) first in `bin_dir`."""
+
+    # The default bin_dir: this Python's; the tests point it at a venv
+    # holding the chat's requirements alone (tests/conftest.py).
+    default_bin_dir = staticmethod(own_bin_dir)
 
     def __init__(self, command, cwd, env=None, bin_dir=None, port=None,
                  preexec_fn=None):
@@ -125,7 +134,7 @@ class Server:
         # Open for the server's lifetime; close() closes (and so deletes) it.
         self.log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115
             "w+", prefix="server-", suffix=".log")
-        bin_dir = bin_dir or os.path.dirname(sys.executable)
+        bin_dir = bin_dir or self.default_bin_dir()
         full_env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
                     "HOST": "127.0.0.1", "PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
         for name, value in (env or {}).items():  # None removes a variable
