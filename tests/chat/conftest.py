@@ -12,9 +12,17 @@ SECRET_KEY = "test-secret-key"
 
 
 @pytest.fixture
-def chat_app(checkpoint, monkeypatch):
+def app_env():
+    """Environment variables for app.py, which a test may set by parametrizing
+    this fixture (as the rate limit's test does)."""
+    return {}
+
+
+@pytest.fixture
+def chat_app(checkpoint, monkeypatch, app_env):
     """The checkpoint's app.py, freshly imported: its Flask app, socketio and state."""
-    monkeypatch.setenv("SECRET_KEY", SECRET_KEY)
+    for name, value in {"SECRET_KEY": SECRET_KEY, **app_env}.items():
+        monkeypatch.setenv(name, value)
     return import_app(checkpoint, LearnerClient)
 
 
