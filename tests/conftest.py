@@ -82,7 +82,9 @@ def pytest_configure(config):
             "own_part(part): a part's own lesson: run on that part's folders "
             "only",
             "unreached: no folder under test has reached this test's step "
-            "(deselected)"):
+            "(deselected)",
+            "app_env(NAME=value, ...): environment variables for the app "
+            "imported by the chat_app fixture"):
         config.addinivalue_line("markers", line)
 
 

@@ -12,16 +12,12 @@ SECRET_KEY = "test-secret-key"
 
 
 @pytest.fixture
-def app_env():
-    """Environment variables for app.py, which a test may set by parametrizing
-    this fixture (as the rate limit's test does)."""
-    return {}
-
-
-@pytest.fixture
-def chat_app(checkpoint, monkeypatch, app_env):
-    """The checkpoint's app.py, freshly imported: its Flask app, socketio and state."""
-    for name, value in {"SECRET_KEY": SECRET_KEY, **app_env}.items():
+def chat_app(checkpoint, monkeypatch, request):
+    """The checkpoint's app.py, freshly imported: its Flask app, socketio and state
+    (with the environment variables of the test's app_env mark, if it has one)."""
+    marker = request.node.get_closest_marker("app_env")
+    for name, value in {"SECRET_KEY": SECRET_KEY,
+                        **(marker.kwargs if marker else {})}.items():
         monkeypatch.setenv(name, value)
     return import_app(checkpoint, LearnerClient)
 

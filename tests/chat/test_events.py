@@ -383,8 +383,7 @@ def test_another_page_of_the_same_person_is_a_second_member(login, client, room)
 # at the default 5 a second, a busy machine that takes more than 0.2 s for the
 # burst has a message back by the last send, which is then accepted (seen).
 @pytest.mark.step(7)
-@pytest.mark.parametrize("app_env", [{"CHAT_MESSAGES_PER_SECOND": "0.01"}],
-                         ids=["refilling slowly"])
+@pytest.mark.app_env(CHAT_MESSAGES_PER_SECOND="0.01")
 def test_sending_too_fast_is_throttled_with_a_reason(chat_app, login, room):
     burst = getattr(chat_app, "MESSAGE_BURST", None)
     assert isinstance(burst, int), "app.py should set MESSAGE_BURST, the messages allowed at once"
