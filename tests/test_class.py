@@ -175,11 +175,24 @@ def test_the_projector_page_fits_a_phone(browser, addresses):
         page.close()
 
 
+def free_public_port(tries=100):
+    """A free port that make class can take on every address, as it checks
+    (classroom.port_is_free). One free on 127.0.0.1 may not be: after the
+    load test's thousands of connections, 51 to 95 of 3,000 the kernel handed
+    out for 127.0.0.1 failed that check, each held by a closed connection
+    from another address (TIME-WAIT)."""
+    for _ in range(tries):
+        port = free_port()
+        if classroom.port_is_free(port):
+            return port
+    raise AssertionError(f"no port free on every address in {tries} tries")
+
+
 def start_class(tmp_path, *extra, env=None, preexec_fn=None):
     site = tmp_path / "site"
     site.mkdir(exist_ok=True)
     (site / "index.html").write_text("<p>the docs</p>")
-    ports = free_port(), free_port()
+    ports = free_public_port(), free_public_port()
     command = [sys.executable, str(SCRIPT), "--no-build", "--site", str(site),
                "--key-file", str(tmp_path / "key"),
                "--chat-port", str(ports[0]), "--docs-port", str(ports[1]),

@@ -9,6 +9,7 @@ must still get in from 127.0.0.1.
 """
 import asyncio
 import base64
+import contextlib
 import os
 import resource
 import selectors
@@ -50,7 +51,10 @@ def room_for_everyone(tmp_path_factory):
         read_until(process, "Projector page")
         yield process, ports
     finally:
-        os.killpg(process.pid, 2)
+        # Its group, even if make class itself has stopped (its output says
+        # why): what it started may still run.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, 2)
         process.wait(30)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
