@@ -23,11 +23,15 @@ $(INSTALLED): requirements.txt
 # The tests' packages are many and large: uv installs them in seconds where
 # pip takes most of a minute (measured here: 4 s with nothing cached, against
 # 46 s). pip installs uv itself, at this version; `make run` uses pip alone,
-# so a learner's first download stays small.
+# so a learner's first download stays small. uv trusts the system's
+# certificates (--system-certs), as pip does, for a network whose proxy has its
+# own; where uv still cannot install (it does not read pip's settings, such as
+# a company's index), pip does.
 UV_VERSION := 0.13.9
 $(INSTALLED_DEV): $(INSTALLED) requirements-dev.txt
 	$(PIP) uv==$(UV_VERSION)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt
+	$(BIN)/uv pip install --quiet --system-certs --python $(BIN)/python \
+		-r requirements-dev.txt || $(PIP) -r requirements-dev.txt
 	touch $@
 
 # How a part runs: part 4's whole stack from Procfile.local (redis-server, the chat
