@@ -41,6 +41,7 @@ START_TIMEOUT = 30
 GUARD = Path(__file__).with_name("guard.py")
 MIN_KEY_BYTES = 32
 DEFAULT_ROOM = "class"
+PER_ADDRESS = 50  # connections one client address may hold (--per-address)
 MAX_ROOM_LENGTH = 64  # as the chat's own MAX_ROOM_LENGTH
 
 
@@ -303,7 +304,7 @@ def main(argv=None):
     parser.add_argument("--key-file", type=Path, default=KEY_FILE)
     parser.add_argument("--no-build", action="store_true",
                         help="serve --site as it is")
-    parser.add_argument("--per-address", type=int, default=50,
+    parser.add_argument("--per-address", type=int, default=PER_ADDRESS,
                         help="connections one client address may hold")
     options = parser.parse_args(argv)
     before, after = raise_open_file_limit()  # the servers inherit it

@@ -21,12 +21,12 @@ import pytest
 import requests
 
 from chat_user import ChatUser
+import classroom
 from test_class import read_until, start_class
 
 MAC_TERMINAL_LIMIT = 256
 STUDENTS = 300
 HALF_OPEN = 1100
-PER_ADDRESS = 50  # make class's guards: connections from one address
 VISITOR_SECONDS = 5
 
 
@@ -160,7 +160,7 @@ def test_1100_half_sent_requests_from_one_address_lock_nobody_out(
             held += half_open(port, HALF_OPEN)
         # The guards refuse all but PER_ADDRESS of each port's; on a busy
         # machine writing those refusals takes a while (seen: over 5 s).
-        wait_for_answers(held, 2 * (HALF_OPEN - PER_ADDRESS))
+        wait_for_answers(held, 2 * (HALF_OPEN - classroom.PER_ADDRESS))
         for port, text in ((chat_port, "Join the chat"),
                            (docs_port, "the docs")):
             started = time.monotonic()

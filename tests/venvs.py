@@ -21,7 +21,8 @@ import tempfile
 import venv
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from tutorial.chain import REPO
+
 FOLDER = "CHAT_TEST_VENVS"  # the environment variable naming the run's folder
 # Where the venvs last from run to run: inside the venv running the tests.
 KEPT = (Path(sys.prefix) / "test-venvs" if sys.prefix != sys.base_prefix
