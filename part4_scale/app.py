@@ -498,11 +498,14 @@ def on_connect(auth=None):
 def on_join_room(data=None, *_):
     username, room = session["username"], session["room"]
     check_identity(*read_fields(data, "username", "room"), username, room)
+    page_id = data.get("page_id")  # checked too, before anything changes
+    if page_id is not None:  # (a page of an older version sends none)
+        page_id = clean_text(page_id, "page id", 64)
     last_id = read_last_id(data)
     if request.sid not in members:  # joining twice changes nothing
         # Taken since the form was sent? (Or the page skipped it.)
         check_name_free(username, room, session["person_id"])
-        add_member(username, room, data.get("page_id"))
+        add_member(username, room, page_id)
     send_missed_messages(room, last_id)
     return {"ok": True, "members": members_of(room),
             "last_id": newest_id(room)}

@@ -377,6 +377,25 @@ def test_another_page_of_the_same_person_is_a_second_member(login, client, room)
                   "alice should hear bob join twice: two pages (page_ids) are two members")
 
 
+@pytest.mark.parametrize("page_id", [True, 7, [1], {"id": "p"}, "", "p" * 65],
+                         ids=["true", "number", "list", "object", "empty", "65 characters"])
+@pytest.mark.step(6)
+def test_a_join_with_an_unusable_page_id_is_refused_and_joins_nothing(login, room, page_id):
+    """The whole payload is checked before the connection joins anything: a refused join
+    must leave it outside the room, hearing nothing and able to say nothing."""
+    alice = login("alice", room)
+    mallory = login("mallory", room, join=False)
+    answer = ask(mallory, "join_room", {"username": "mallory", "room": room,
+                                        "page_id": page_id})
+    expect_refused(answer, "join_room", f"with page_id {page_id!r}", contains="page id")
+    expect_answer(send(alice, "alice", room, "hello"), OK, "send_message")
+    expect_events(received(mallory, "receive_message", who="mallory"), [],
+                  "a connection whose join_room was refused should receive nothing of the "
+                  "room: check the page_id (read_page_id) before join_room()")
+    expect_refused(send(mallory, "mallory", room, "I am in"), "send_message",
+                   "after a refused join_room", error="Join a room before sending messages.")
+
+
 # Step 7 (the finished part): a rate limit.
 
 # The limit refills one message in 100 s here (the burst stays the default):
