@@ -513,22 +513,24 @@ def on_join_room(data=None, *_):
 
 def add_member(username, room, page_id):
     """Put this connection into `room` and announce it, unless it
-    replaces a dead connection of the same page."""
-    join_room(room)
+    replaces a dead connection of the same page. Redis comes first: if
+    it fails, this connection has joined nothing (no unseen member)."""
     ghost = find_ghost(page_id, username, room)
     if ghost:
         # This page reconnected before the server noticed its old
         # connection had died: take over quietly, so the room sees no
         # leave and no second join.
+        mark_present(request.sid, members[ghost])
+        join_room(room)
         members[request.sid] = members.pop(ghost)
-        mark_present(request.sid, members[request.sid])
         disconnect(ghost)
         return
     returning = was_present(page_id, username, room)
     limiter = RateLimiter(MESSAGES_PER_SECOND, MESSAGE_BURST)
-    members[request.sid] = Member(username, room, session["person_id"],
-                                  page_id, limiter)
-    mark_present(request.sid, members[request.sid])
+    member = Member(username, room, session["person_id"], page_id, limiter)
+    mark_present(request.sid, member)
+    join_room(room)
+    members[request.sid] = member
     if returning:
         return  # back from a process that went away: nobody saw it leave
     log.info("%s joined room %s", username, room)

@@ -13,6 +13,7 @@ and runs on every part 4 checkpoint that has reached that step (the
 Tests that kill a process or restart Redis start a stack of their own; the
 others share one stack per checkpoint.
 """
+import contextlib
 import json
 import resource
 import signal
@@ -320,6 +321,66 @@ def test_a_name_is_one_persons_on_every_process(stack, connect):
             f"{start.url}")
     assert first.leave() == {"ok": True}, "leave_room should be accepted"
     joins(late)  # the name is free again
+
+
+@contextlib.contextmanager
+def redis_refuses_writes(stack):
+    """Redis answers reads but refuses every write (it waits for a replica
+    that never comes), as a Redis in trouble may: a join's Redis write
+    fails after its reads succeeded."""
+    store = redis.Redis(port=stack.redis.port)
+    store.config_set("min-replicas-to-write", 1)
+    try:
+        yield
+    finally:
+        store.config_set("min-replicas-to-write", 0)
+        store.close()
+
+
+@PRESENCE
+@pytest.mark.parametrize("failure", ["page_id true", "page_id list",
+                                     "redis refuses writes"])
+def test_a_refused_join_leaves_nobody_unseen_in_the_room(stack, connect,
+                                                         failure):
+    """Mallory opens the chat as alice while the name is free, and her
+    join fails. She must be left outside the room: not a member nobody
+    sees, who hears everything and, once the real alice has joined,
+    speaks as alice."""
+    room = "unseen-" + failure.replace(" ", "-")
+    url = stack.workers[0].url
+    mallory = connect(url, "alice", room)
+    if failure == "redis refuses writes":
+        with redis_refuses_writes(stack):
+            answer = mallory.join()
+    else:
+        mallory.page_id = True if failure == "page_id true" else [1]
+        answer = mallory.join()
+    assert isinstance(answer, dict) and answer.get("ok") is False and (
+        answer.get("error")), (
+        f"join_room with {failure} should be refused with a reason: it "
+        f"answered {answer!r}")
+    alice = connect(url, "alice", room)
+    members = joins(alice).get("members")
+    assert members == ["alice"], (
+        f"after a refused join ({failure}) the room should hold only the "
+        f"real alice: her join answered members {members}")
+    sends(alice, "for the room")
+    receives(alice, "receive_message", "alice should get her own message",
+             message="for the room")
+    answer = mallory.send("I am alice")
+    refused = {"ok": False, "error": "Join a room before sending messages."}
+    assert answer == refused, (
+        f"a connection whose join failed ({failure}) is not in the room, so "
+        f"its send_message should be refused with {refused}: it answered "
+        f"{answer!r}. Check the payload, and write Redis, before "
+        "join_room() and members[request.sid]")
+    heard = [event for event, _ in list(mallory.received.queue)]
+    assert "receive_message" not in heard, (
+        f"a connection whose join failed ({failure}) should hear nothing of "
+        f"the room: it received {heard}")
+    assert "Traceback" not in stack.log(), (
+        f"a refused join ({failure}) should leave no traceback in the "
+        "log:\n" + stack.log())
 
 
 # Step 3: nginx.
