@@ -76,17 +76,16 @@ test: $(INSTALLED_DEV)
 	$(BIN)/ruff check .
 	$(KEEP_BYTECODE) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
-# A learner's check of their own copy, re-run on every save (watchfiles):
+# A learner's check of their own copy, run again on every save:
 #   make check COPY=~/my-chat STEP=3      (STEP: 3, 4.2, part3, ...)
-# Each run ends with "n of m checks pass" and the first failure's sentence.
-# CHECK_ARGS adds pytest options, e.g. CHECK_ARGS="-k leave" for a few.
+# It only calls `python -m tutorial check COPY STEP --watch` (tutorial/check.py),
+# which works without make too. CHECK_ARGS adds pytest options, e.g.
+# CHECK_ARGS="-k leave" for a few checks, or --keep-going to run them all.
 .PHONY: check
 check: $(INSTALLED_DEV)
 	@test -n "$(COPY)" || { echo "Name your copy and the step it is at:" \
 		"make check COPY=~/my-chat STEP=3"; exit 2; }
-	@$(KEEP_BYTECODE) $(BIN)/watchfiles --ignore-paths "$(COPY)/nginx-tmp,$(COPY)/nginx.pid" \
-		"$(BIN)/python -m pytest tests -q --tb=no -p no:cacheprovider \
-		--checkpoint $(COPY) --step $(or $(STEP),part2) $(CHECK_ARGS)" $(COPY)
+	@$(BIN)/python -m tutorial check "$(COPY)" $(or $(STEP),7) --watch $(CHECK_ARGS)
 
 # ruff, configured in pyproject.toml: 79 columns in the lesson code.
 .PHONY: lint
@@ -124,7 +123,7 @@ screenshots: $(INSTALLED_DEV)
 # `bench-full` every scenario and server three times; both write the figures, a page and
 # its plot into bench/results/, which git ignores. `bench-docs` runs the quick set and
 # writes it into the docs instead: the "Latest run" of docs/benchmark.md and its plot.
-.PHONY: bench bench-full bench-docs
+.PHONY: bench bench-full bench-docs bench-check
 RESULTS := bench/results
 
 bench: $(INSTALLED_DEV)
@@ -141,6 +140,12 @@ bench-docs: $(INSTALLED_DEV)
 	@scripts/install-system-packages
 	$(BIN)/python bench/bench.py --set quick \
 		--markdown docs/benchmark.md --plot docs/images/benchmark.png
+
+# How long a learner's check takes (bench/check_bench.py): a faithful copy and a copy of
+# the step before, for every step; written into docs/benchmark.md.
+bench-check: $(INSTALLED_DEV)
+	@scripts/install-system-packages
+	$(BIN)/python -m bench.check_bench --docs
 
 # A class on the classroom network (scripts/classroom.py): the chat (PART, as for `make run`)
 # and the docs site beside it, each behind a guard on every interface (scripts/guard.py),

@@ -35,7 +35,7 @@ import pytest
 
 import venvs
 from servers import Server, chromium
-from stack import uses_message_queue
+from stack import SharedServers, uses_message_queue
 from tutorial import chain
 from tutorial.chain import REPO
 
@@ -43,6 +43,8 @@ from tutorial.chain import REPO
 VENVS_FOLDER = pytest.StashKey[Path]()
 # The value of `checkpoint` for a test no folder under test has reached.
 UNREACHED = pytest.param(None, marks=pytest.mark.unreached, id="unreached")
+# A learner's check (--checkpoint): its order, its processes and its report.
+pytest_plugins = ["learners_check"]
 
 
 def checkpoint_named(text):
@@ -190,12 +192,10 @@ def pytest_collection_modifyitems(config, items):
             items=[i for i in items if id(i) in left_out])
         items[:] = [i for i in items if id(i) not in left_out]
     if config.getoption("--checkpoint"):
-        step = config.getoption("--step") or chain.named(REPO, "part2_chat")
         config.stash[LEFT_OUT] = (
-            f"Checking {config.getoption('--checkpoint')} as {step.label} "
-            f"(--step {step.name}): left out {len(unreached)} tests that "
-            "do not apply at this step (a later step's, or another part's "
-            f"own) and {len(repository)} of the repository itself")
+            f"Left out {len(unreached)} tests that do not apply at this step (a later "
+            f"step's, or another part's own) and {len(repository)} of the repository "
+            "itself")
     keep_shared_fixtures_on_one_worker(items)
     yield
     put_groups_together(items)
@@ -258,38 +258,12 @@ def pytest_report_collectionfinish(config):
     return config.stash.get(LEFT_OUT, None) or []
 
 
-def pytest_terminal_summary(terminalreporter, config):
-    """For a learner's copy: how far it has got, and what to do next."""
-    if not config.getoption("--checkpoint"):
-        return
-    stats = terminalreporter.stats
-    passed = len(stats.get("passed", []))
-    failed = stats.get("failed", []) + stats.get("error", [])
-    total = passed + len(failed)
-    if not total:
-        return
-    terminalreporter.write_sep("=", f"{passed} of {total} checks pass",
-                               green=not failed, red=bool(failed))
-    if failed:
-        # A check's own sentence says more than a library's timeout.
-        first = min(failed, key=lambda r: not crash_text(r).startswith(
-            "AssertionError: "))
-        terminalreporter.write_line(
-            f"The first that fails ({first.nodeid}):\n  "
-            + first_sentence(first))
-
-
-def crash_text(report):
-    crash = getattr(report.longrepr, "reprcrash", None)
-    return crash.message if crash else str(report.longrepr)
-
-
-def first_sentence(report):
-    """The failure's own message, without the assertion's internals."""
-    text = crash_text(report).removeprefix("AssertionError: ")
-    for detail in ("\nassert ", "\nActual value", "\nCall log"):
-        text = text.split(detail)[0]
-    return text.strip()
+@pytest.fixture(scope="session")
+def shared_servers():
+    """The checkpoints' servers that tests share across modules (stack.SharedServers)."""
+    servers = SharedServers()
+    yield servers
+    servers.close()
 
 
 @pytest.fixture

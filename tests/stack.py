@@ -7,7 +7,7 @@ chat tests run against it unchanged: its url is nginx's, or the first chat
 process's when the checkpoint has no nginx yet. Its parts can also be
 stopped and restarted one by one.
 """
-import os
+import contextlib
 import re
 import shutil
 import signal
@@ -112,13 +112,7 @@ class ScaledChat:
         return "\n".join(part.log() for part in parts)
 
     def close(self):
-        parts = [*(nginx for nginx, _ in self.proxies), *self.workers,
-                 self.redis]
-        # All at once: each chat process takes a few seconds to stop.
-        for part in parts:
-            if part.process.poll() is None:
-                os.killpg(part.process.pid, signal.SIGTERM)
-        for part in parts:
+        for part in [*(nginx for nginx, _ in self.proxies), *self.workers, self.redis]:
             part.close()
         for _, folder in self.proxies:
             shutil.rmtree(folder, ignore_errors=True)
@@ -145,3 +139,64 @@ def start_checkpoint(checkpoint, env=None):
                          *(["nginx"] if behind_nginx(checkpoint) else []))
         return ScaledChat(checkpoint, env=env)
     return Server(server_command(checkpoint), cwd=checkpoint, env=env)
+
+
+# What the shared servers run with: a known SECRET_KEY, so that a page's session cookie
+# still works after a restart, and the rate limit at its defaults (None removes a variable
+# the shell may have set for the benchmark).
+CHAT_ENV = {"SECRET_KEY": "test-secret-key", "CHAT_MESSAGES_PER_SECOND": None,
+            "CHAT_MESSAGE_BURST": None}
+
+
+class SharedServers:
+    """Each checkpoint's server (part 4: its whole stack), started once with CHAT_ENV and
+    shared by every test that leaves it whole, whichever module the test is in: a learner's
+    check starts its copy once, however its checks are ordered.
+
+    `with servers.use(checkpoint) as server:` hands one out. Of the servers no test is
+    using, the `keep` most recently used stay running for the next module; older ones
+    stop, so a run over many checkpoints holds a few servers, not all of them."""
+
+    def __init__(self, keep=1):
+        self.keep = keep
+        self.running = {}  # folder: server, least recently used first
+        self.users = {}  # folder: how many fixtures hold it now
+
+    @contextlib.contextmanager
+    def use(self, checkpoint):
+        folder = Path(checkpoint)
+        server = self.running.pop(folder, None)
+        if server is not None and not still_running(server):
+            server.close()  # a test killed it: the next one gets a new one
+            server = None
+        if server is None:
+            server = start_checkpoint(folder, env=CHAT_ENV)
+            try:
+                server.wait_until_serving()
+            except BaseException:
+                server.close()
+                raise
+        self.running[folder] = server
+        self.users[folder] = self.users.get(folder, 0) + 1
+        try:
+            yield server
+        finally:
+            self.users[folder] -= 1
+            self.stop_idle()
+
+    def stop_idle(self):
+        idle = [folder for folder in self.running if not self.users.get(folder)]
+        for folder in idle[:max(0, len(idle) - self.keep)]:
+            self.running.pop(folder).close()
+
+    def close(self):
+        while self.running:
+            self.running.popitem()[1].close()
+
+
+def still_running(server):
+    processes = [server]
+    if isinstance(server, ScaledChat):
+        processes = [*server.workers, server.redis,
+                     *(nginx for nginx, _ in server.proxies)]
+    return all(process.process.poll() is None for process in processes)

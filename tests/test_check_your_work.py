@@ -1,6 +1,7 @@
 """`pytest tests/chat --checkpoint FOLDER [--step N]` tests a learner's own copy of the chat:
 only what steps 1 to N teach, and a failure names the behaviour that is missing."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,10 +14,25 @@ from servers import require_programs
 
 CHECKPOINTS = chain.checkpoints(REPO)
 
+# A few checks, selected with -k, run in one process: two would cost more than they save.
+ONE_PROCESS = ["-n", "0"]
 SUBSET = "someone_else or malformed"  # a quick slice of the chat tests
 # Every test-client test, and the one real-server test that shows `python app.py` starts.
 QUICK = "not test_server or serves_the_start_page"
 PART2 = {checkpoint.step: checkpoint for checkpoint in CHECKPOINTS if checkpoint.part == 2}
+
+
+def failed(result):
+    """The run's "FAILED <node id> - <reason>" lines (-rf), in one process or in
+    several."""
+    return [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
+
+
+def first_that_fails(result):
+    """The node id and the sentence of the check's closing "The first that fails"."""
+    found = re.search(r"^The first that fails \((.+)\):\n  (.*)$", result.stdout, re.M)
+    assert found, f"the check should end naming the first that fails:\n{result.stdout}"
+    return found[1], found[2]
 
 
 def copy_of(step, tmp_path):
@@ -26,7 +42,8 @@ def copy_of(step, tmp_path):
 def run_chat_tests(folder, *options, select=SUBSET):
     return subprocess.run(
         [sys.executable, "-m", "pytest", "tests/chat", "--checkpoint", str(folder),
-         "-k", select, "-v", "-rf", "--tb=short", "-p", "no:cacheprovider", *options],
+         "-k", select, "-v", "-rf", "--tb=short", "-p", "no:cacheprovider", *ONE_PROCESS,
+         *options],
         cwd=REPO, capture_output=True, text=True, timeout=300,
         env={**os.environ, "COLUMNS": "1000"})  # the summary's reasons in full
 
@@ -40,7 +57,8 @@ def test_a_copy_that_trusts_the_client_fails(tmp_path):
     app_py.write_text(source.replace(check, "    if False:"))
     result = run_chat_tests(copy)
     assert result.returncode == 1, result.stdout
-    assert "test_nobody_can_send_as_someone_else[my-chat] FAILED" in result.stdout
+    assert first_that_fails(result)[0].endswith(
+        "::test_nobody_can_send_as_someone_else[my-chat]"), result.stdout
 
 
 # Step 1's whole check, run as its page prints it, is in test_docs_check_it.py.
@@ -84,8 +102,8 @@ def test_a_copy_checked_at_the_next_step_fails_naming_what_is_missing(tmp_path, 
                                                                      words):
     result = run_chat_tests(copy_of(step, tmp_path), "--step", str(step + 1), select=test)
     assert result.returncode == 1, result.stdout
-    assert f"{test}[my-chat] FAILED" in result.stdout, result.stdout
-    reasons = [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
+    assert first_that_fails(result)[0].endswith(f"::{test}[my-chat]"), result.stdout
+    reasons = failed(result)
     assert reasons and all(" - AssertionError: " in line for line in reasons), result.stdout
     assert any(words in line for line in reasons), result.stdout
 
@@ -98,7 +116,8 @@ DOES_NOT_PARSE = "const messageList = null;  // declared twice: a SyntaxError\n"
 def run_page_script_test(folder, step):
     return subprocess.run(
         [sys.executable, "-m", "pytest", PAGE_SCRIPT_TEST, "--checkpoint", str(folder),
-         "--step", str(step), "-v", "-rf", "--tb=short", "-p", "no:cacheprovider"],
+         "--step", str(step), "-v", "-rf", "--tb=short", "-p", "no:cacheprovider",
+         *ONE_PROCESS],
         cwd=REPO, capture_output=True, text=True, timeout=300,
         env={**os.environ, "COLUMNS": "1000"})
 
@@ -145,7 +164,7 @@ def test_the_page_script_test_names_what_broke_the_page(tmp_path, chromium, brea
     found = break_it(copy)
     result = run_page_script_test(copy, 3)
     assert result.returncode == 1, result.stdout
-    reasons = [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
+    reasons = failed(result)
     assert len(reasons) == 1, result.stdout
     assert (f" - AssertionError: The page's script failed in the browser: {found}. Fix it "
             "first: the chat tests below need a working page.") in reasons[0], result.stdout
@@ -197,7 +216,8 @@ def without_the_replay(copy):
 
 
 # (checkpoint, --step, test files, -k selection of one test, the test's name, what its
-# failure must say); each id is what the copy lacks.
+# failure must say); each id is what the copy lacks. A broken copy gets the whole check,
+# whose first failure must be this test; a faithful one passes the selected tests.
 KEY_LINES = [
     pytest.param("part3_deploy", "part3", PART3_TESTS, "redirected_to_https",
                  "test_on_the_platform_http_is_redirected_to_https",
@@ -236,7 +256,16 @@ KEY_LINE_CHECKPOINTS = list(dict.fromkeys(case.values[0] for case in KEY_LINES))
 def run_part_tests(folder, step, files, select):
     return subprocess.run(
         [sys.executable, "-m", "pytest", *files, "--checkpoint", str(folder), "--step", step,
-         "-k", select, "-v", "-rf", "--tb=short", "-p", "no:cacheprovider"],
+         "-k", select, "-v", "-rf", "--tb=short", "-p", "no:cacheprovider", *ONE_PROCESS],
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "COLUMNS": "1000"})
+
+
+def run_the_whole_check(folder, step):
+    """The check as a learner runs it: every test, in its order, in parallel."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "tests", "--checkpoint", str(folder), "--step", step,
+         "-q", "--tb=no", "-rfE", "-p", "no:cacheprovider"],
         cwd=REPO, capture_output=True, text=True, timeout=600,
         env={**os.environ, "COLUMNS": "1000"})
 
@@ -261,15 +290,15 @@ def test_a_copy_without_its_lessons_key_line_fails_saying_what_is_missing(
     require_the_programs_of(name)
     copy = copy_of_checkpoint(name, tmp_path)
     break_it(copy)
-    result = run_part_tests(copy, step, files, select)
+    # The whole check: the lesson's own test must be the first that fails, however
+    # many other checks the broken line breaks too (the pages', say).
+    result = run_the_whole_check(copy, step)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"{test}[my-chat" in result.stdout and " FAILED" in result.stdout, result.stdout
-    reasons = [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
-    assert reasons and all(f"::{test}[my-chat" in line and " - AssertionError: " in line
-                           for line in reasons), result.stdout
-    assert any(words in line for line in reasons), result.stdout
-    first = result.stdout.split("The first that fails (", 1)[-1]
-    assert f"::{test}[my-chat" in first.splitlines()[0] and words in first, result.stdout
+    nodeid, sentence = first_that_fails(result)
+    assert f"::{test}[my-chat" in nodeid and words in sentence, result.stdout
+    # Said at once too (a check of the same test, in parallel, may come first).
+    assert re.search(rf"^Fails \(\S+::{re.escape(test)}\[my-chat", result.stdout, re.M), (
+        "the check should say what fails the moment it fails:\n" + result.stdout)
 
 
 @pytest.mark.parametrize("name", KEY_LINE_CHECKPOINTS, ids=str)

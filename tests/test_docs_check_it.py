@@ -13,8 +13,7 @@ import pytest
 from tutorial import chain
 from tutorial.chain import REPO
 
-CHECK = re.compile(r"^\.venv/bin/python -m pytest tests --checkpoint (\S+) "
-                   r"--step (\S+)$", re.M)
+CHECK = re.compile(r"^\.venv/bin/python -m tutorial check (\S+) (\S+)$", re.M)
 PRE = re.compile(r"<pre[^>]*>(.*?)</pre>", re.S)
 TAG = re.compile(r"<[^>]+>")
 
@@ -78,10 +77,7 @@ def test_step_1s_check_passes_a_faithful_copy_and_fails_one_behind(
     assert faithful.returncode == 0, faithful.stdout[-3000:]
     assert re.search(r"(\d+) of \1 checks pass", faithful.stdout)
     shutil.rmtree(tmp_path / "my-chat")
-    # --maxfail=1: its first failure is all this needs (the rest would each
-    # wait for a timeout).
     behind = run_as_printed(
-        f"{line} --maxfail=1", shutil.copytree(REPO / "part1_hello",
-                                               tmp_path / "my-chat").parent)
+        line, shutil.copytree(REPO / "part1_hello", tmp_path / "my-chat").parent)
     assert behind.returncode == 1, behind.stdout[-3000:]
     assert "The first that fails" in behind.stdout, behind.stdout[-3000:]

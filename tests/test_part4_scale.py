@@ -60,12 +60,14 @@ def started(checkpoint, **env):
 
 
 @pytest.fixture(scope="module")
-def stack(checkpoint):
-    """The checkpoint's stack, shared by this module's tests that leave it
-    whole (each uses rooms of its own)."""
-    stack = started(checkpoint)
-    yield stack
-    stack.close()
+def stack(checkpoint, shared_servers):
+    """The checkpoint's stack, shared by the tests that leave it whole
+    (each uses rooms of its own), in this module and the others."""
+    with shared_servers.use(checkpoint) as stack:
+        assert isinstance(stack, ScaledChat), (
+            f"{checkpoint} should run as several processes: its "
+            "Procfile.local should start redis-server and the chat processes")
+        yield stack
 
 
 @pytest.fixture
@@ -468,7 +470,7 @@ def test_nginx_uses_a_process_again_as_soon_as_it_answers(own_stack):
     would leave every process that refused a connection out for 10 s."""
     stack = own_stack
     for worker in stack.workers:
-        worker.close()  # SIGTERM; the port is free once it has exited
+        worker.close()  # the port is free once it has exited
     refused = requests.get(stack.url, timeout=TIMEOUT)
     assert refused.status_code == 502, (
         "with no chat process listening nginx should answer 502: it "

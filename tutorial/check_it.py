@@ -6,7 +6,7 @@ A line of its own in a page,
     <!-- check-it: part2_chat/steps/3_messages -->
 
 becomes where the learner's copy is (COPY), how to run it, and the command
-that checks it at that step (`pytest tests --checkpoint COPY --step 3`),
+that checks it at that step (`python -m tutorial check COPY 3`),
 with the watch mode that runs it again on every save. The step is written
 as the pages call it (chain.step_name): 3, part3, 4.2.
 """
@@ -34,9 +34,10 @@ class CheckItError(Exception):
 
 
 def command(checkpoint: chain.Checkpoint, copy: str = COPY) -> str:
-    """The check of a copy at `checkpoint`, as a learner types it."""
-    return (f".venv/bin/python -m pytest tests --checkpoint {copy} "
-            f"--step {chain.step_name(checkpoint)}")
+    """The check of a copy at `checkpoint`, as a learner types it
+    (tutorial/check.py)."""
+    return (f".venv/bin/python -m tutorial check {copy} "
+            f"{chain.step_name(checkpoint)}")
 
 
 def render(root: Path, folder: str) -> str:
@@ -56,12 +57,14 @@ def render(root: Path, folder: str) -> str:
         f"changed as above{start}. Run it from the repository folder with "
         f"`make run PART={COPY}`, and check it:\n\n"
         f"```sh\n{command(checkpoint)}\n```\n\n"
-        "It runs every check of what this step and the ones before it "
-        "teach against your folder (a minute or more: it starts your server "
-        "and a browser many times), and ends with how many pass and, if one "
-        "fails, what is missing. `make check "
-        f"COPY={COPY} STEP={step}` runs it again every time you save a "
-        "file.\n")
+        "It checks what this step teaches first, then what the steps before "
+        "it taught, then your pages in a browser, and stops at the first "
+        "check that fails with a sentence that says what is missing and in "
+        "which file (a mistake shows within seconds; a whole check takes "
+        "about half a minute). Add `--watch` to check again every time you "
+        "save a file, starting with the check that failed last (`make check "
+        f"COPY={COPY} STEP={step}` does the same). On Windows the Python is "
+        "`.venv\\Scripts\\python`.\n")
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig,

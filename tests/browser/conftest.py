@@ -28,12 +28,11 @@ from playwright.sync_api import expect
 
 from tutorial import chain
 from servers import Server, chromium, free_port, server_command
-from stack import ScaledChat, start_checkpoint
+from stack import CHAT_ENV, ScaledChat, start_checkpoint
 
-# A fixed SECRET_KEY, so the pages' session cookies still work after a restart; the rate
-# limit at its defaults (None removes a variable the shell may have set for the benchmark).
-SERVER_ENV = {"SECRET_KEY": "browser-test-secret-key", "CHAT_MESSAGES_PER_SECOND": None,
-              "CHAT_MESSAGE_BURST": None}
+# The shared servers' environment (stack.CHAT_ENV): a fixed SECRET_KEY, so the pages'
+# session cookies still work after a restart, and the rate limit at its defaults.
+SERVER_ENV = CHAT_ENV
 UPGRADE_PACKET = "5"  # what Engine.IO's client sends when it switches to the WebSocket
 # A Socket.IO event as the page sends it: Engine.IO message (4), Socket.IO event (2), an
 # optional acknowledgement id, then ["name", ...data].
@@ -153,11 +152,11 @@ def slowly_refilling_server(checkpoint):
 
 
 @pytest.fixture(scope="module")
-def server(checkpoint):
-    """The checkpoint's real server, shared by a module's tests (each uses its own room)."""
-    server = start_server(checkpoint)
-    yield server
-    server.close()
+def server(checkpoint, shared_servers):
+    """The checkpoint's real server, shared by the tests of every module (each uses rooms
+    of its own)."""
+    with shared_servers.use(checkpoint) as server:
+        yield server
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import pytest
 from chat_user import ChatUser
 from apps import import_app
 from expect import LearnerClient, disconnect_all, log_in
-from stack import start_checkpoint
 
 SECRET_KEY = "test-secret-key"
 
@@ -38,13 +37,11 @@ def login(chat_app):
 
 
 @pytest.fixture(scope="module")
-def server(checkpoint):
-    """The checkpoint's real server, started as its README says."""
-    server = start_checkpoint(checkpoint, env={"SECRET_KEY": SECRET_KEY})
-    try:
-        yield server.wait_until_serving()
-    finally:
-        server.close()
+def server(checkpoint, shared_servers):
+    """The checkpoint's real server, started as its README says, shared with the other
+    modules' tests (each uses rooms of its own)."""
+    with shared_servers.use(checkpoint) as server:
+        yield server
 
 
 @pytest.fixture

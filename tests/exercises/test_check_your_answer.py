@@ -26,7 +26,7 @@ def check(exercise, folder, select):
     return subprocess.run(
         [sys.executable, "-m", "pytest", exercise.test, "--checkpoint",
          str(folder), "-k", select, "-q", "-rf", "--tb=short",
-         "-p", "no:cacheprovider"],
+         "-p", "no:cacheprovider", "--keep-going"],  # every failure's sentence
         cwd=REPO, capture_output=True, text=True, timeout=120,
         env={**os.environ, "COLUMNS": "1000"})
 

@@ -1,0 +1,233 @@
+"""A learner's check: `pytest tests --checkpoint COPY --step S` (or `python -m
+tutorial check COPY S`), as a pytest plugin (tests/conftest.py loads it).
+
+- **Order.** What step S teaches is checked first, then what the earlier
+  steps taught, the newest first, then the pages in the browser: the first
+  failure is the lesson's own, and its sentence names the file to fix.
+- **Stop at the first failure** (unless --keep-going), and say it the moment
+  it happens; the run ends with "n of m checks pass" and that sentence.
+- **Two processes** (pytest-xdist, unless -n is given): most of a check is
+  waiting for servers and the browser. The checks are handed out one at a
+  time in the check's order; when one fails, the check another process is
+  running is stopped and reported as skipped, so the run ends in seconds.
+"""
+import signal
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tutorial import chain
+from tutorial.chain import REPO
+
+CHECK_PROCESSES = 2
+BROWSER_TESTS = Path(__file__).parent / "browser"
+STOPPED = "the check stopped at the first that fails"
+STOP_FILE = "check_stop_file"  # the key of its path in each worker's input
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--keep-going", action="store_true",
+        help="with --checkpoint: run every check, instead of stopping at the "
+             "first that fails")
+
+
+def is_check(config):
+    return bool(config.getoption("--checkpoint"))
+
+
+def in_a_worker(config):
+    return hasattr(config, "workerinput")  # pytest-xdist gives workers this
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """--checkpoint without -n: the check runs in CHECK_PROCESSES processes,
+    which take the checks one at a time in the check's order (`-n 0` runs it
+    in one process)."""
+    if (is_check(config) and config.option.numprocesses is None
+            and not config.option.collectonly and not in_a_worker(config)):
+        config.option.numprocesses = CHECK_PROCESSES
+        config.option.dist = "load"
+        config.option.maxschedchunk = 1
+
+
+def pytest_configure(config):
+    if not is_check(config):
+        return
+    stops = not config.getoption("--keep-going")
+    if stops:
+        config.option.maxfail = 1  # in each process, and in the whole run
+    if not in_a_worker(config):
+        config.pluginmanager.register(Report(config, stops), "learners-check-report")
+    elif stops and config.workerinput.get(STOP_FILE):
+        config.pluginmanager.register(Stopper(Path(config.workerinput[STOP_FILE])),
+                                      "learners-check-stopper")
+
+
+# An outer wrapper (this plugin is registered after tests/conftest.py): it
+# orders the items last, after conftest has grouped them; pytest's own
+# --failed-first (the watch mode's) still goes before it.
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config, items):
+    result = yield
+    if is_check(config):
+        put_the_lesson_first(items, config.getoption("--step")
+                             or chain.named(REPO, "part2_chat"))
+    return result
+
+
+def put_the_lesson_first(items, step):
+    """The checks of what `step` teaches first, then those of the earlier
+    steps, the newest first, then the browser's. (A missing key line of the
+    server breaks the pages too, and their sentences would send the learner
+    to chat.js.) The copy's servers are shared across modules
+    (shared_servers), so the order costs no restart."""
+    lesson = (step.part, step.step)
+
+    def rank(item):
+        if BROWSER_TESTS in item.path.parents:
+            return (2, ())  # in their own order: the page's script first
+        marker = item.get_closest_marker("step")
+        taught = (marker.kwargs.get("part", 2), marker.args[0]) if marker else (0, 0)
+        return (0 if taught == lesson else 1, tuple(-number for number in taught))
+
+    items.sort(key=rank)
+
+
+class Report:
+    """The check's report, in the process that reports (with pytest-xdist,
+    not in the workers): what it checks, the first failure's sentence the
+    moment it fails, and at the end "n of m checks pass" and the sentence of
+    the first failure in the check's order."""
+
+    def __init__(self, config, stops):
+        self.config = config
+        self.stops = stops
+        self.order = {}  # node id: its place in the check
+        self.failed_yet = False
+        self.stop_file = Path(tempfile.mkdtemp(prefix="check-")) / "stop"
+
+    def terminal(self):
+        return self.config.pluginmanager.get_plugin("terminalreporter")
+
+    def pytest_sessionstart(self, session):
+        step = self.config.getoption("--step") or chain.named(REPO, "part2_chat")
+        stops = "; it stops at the first that fails" if self.stops else ""
+        if self.terminal():
+            self.terminal().write_line(
+                f"Checking {self.config.getoption('--checkpoint')} as {step.label} "
+                f"(--step {step.name}): what this step teaches first{stops}.")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node):
+        node.workerinput[STOP_FILE] = str(self.stop_file)
+
+    def pytest_collection_finish(self, session):
+        self.order = {item.nodeid: place for place, item in enumerate(session.items)}
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids):
+        self.order = {nodeid: place for place, nodeid in enumerate(ids)}
+
+    def pytest_runtest_logreport(self, report):
+        if not report.failed or self.failed_yet:
+            return
+        self.failed_yet = True
+        if self.stops:
+            self.stop_file.touch()  # the other processes stop their checks
+        if self.terminal():  # at once, before the copy's servers stop
+            self.terminal().write_line(
+                f"\nFails ({report.nodeid}):\n  {first_sentence(report)}", red=True)
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        # In parallel, stopping at the first failure ends as "interrupted"
+        # (2); the check says "a check failed" (1), as in one process.
+        if exitstatus == pytest.ExitCode.INTERRUPTED and session.testsfailed:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        self.stop_file.unlink(missing_ok=True)
+        self.stop_file.parent.rmdir()
+
+    def pytest_terminal_summary(self, terminalreporter):
+        stats = terminalreporter.stats
+        passed = len(stats.get("passed", []))
+        failed = stats.get("failed", []) + stats.get("error", [])
+        if not passed + len(failed):
+            return
+        stopped = " (stopped at the first that fails)" if failed and self.stops else ""
+        terminalreporter.write_sep(
+            "=", f"{passed} of {len(self.order)} checks pass{stopped}",
+            green=not failed, red=bool(failed))
+        if failed:
+            # In the check's order; a check's own sentence says more than a
+            # library's timeout.
+            first = min(failed, key=lambda report: (
+                not crash_text(report).startswith("AssertionError: "),
+                self.order.get(report.nodeid, len(self.order))))
+            terminalreporter.write_line(
+                f"The first that fails ({first.nodeid}):\n  " + first_sentence(first))
+
+
+class Stopper:
+    """In a worker: once the check has failed elsewhere (the report touched
+    the stop file), the check under way here is interrupted and reported as
+    skipped, and the ones still queued here are skipped, so that the run
+    ends in seconds instead of waiting out a check that waits for a timeout.
+    Only a check's body is interrupted: its fixtures still stop its servers."""
+
+    POLL_SECONDS = 0.1
+
+    def __init__(self, stop_file):
+        self.stop_file = stop_file
+        self.in_call = False
+        self.main_thread = threading.main_thread()
+        threading.Thread(target=self.watch, daemon=True).start()
+
+    def watch(self):
+        while not self.stop_file.exists():
+            time.sleep(self.POLL_SECONDS)
+        if self.in_call:
+            self.interrupt_main_thread()
+
+    def interrupt_main_thread(self):
+        # A signal to the main thread wakes it from a blocking wait, which
+        # _thread.interrupt_main() does not; Windows has only the latter.
+        if sys.platform == "win32":
+            import _thread
+            _thread.interrupt_main()
+        else:
+            signal.pthread_kill(self.main_thread.ident, signal.SIGINT)
+
+    def pytest_runtest_setup(self, item):
+        if self.stop_file.exists():
+            pytest.skip(STOPPED)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item):
+        self.in_call = True
+        try:
+            return (yield)
+        except KeyboardInterrupt:
+            if self.stop_file.exists():
+                pytest.skip(STOPPED)
+            raise
+        finally:
+            self.in_call = False
+
+
+def crash_text(report):
+    crash = getattr(report.longrepr, "reprcrash", None)
+    return crash.message if crash else str(report.longrepr)
+
+
+def first_sentence(report):
+    """The failure's own message, without the assertion's internals."""
+    text = crash_text(report).removeprefix("AssertionError: ")
+    for detail in ("\nassert ", "\nActual value", "\nCall log"):
+        text = text.split(detail)[0]
+    return text.strip()
+
