@@ -74,20 +74,6 @@ def pytest_configure(config):
         config.stash[VENVS_FOLDER] = venvs_folder
     # The chat's servers run as `make run` runs them: without the test tools.
     Server.default_bin_dir = staticmethod(venvs.chat_bin)
-    for line in (
-            "step(n, part=2): the step of the part that introduces the "
-            "behaviour this test checks",
-            "solutions: also run on the exercise solutions that have "
-            "reached the test's step",
-            "only_finished(part): on that part, run on its finished folder "
-            "only, not on each of its steps",
-            "own_part(part): a part's own lesson: run on that part's folders "
-            "only",
-            "unreached: no folder under test has reached this test's step "
-            "(deselected)",
-            "app_env(NAME=value, ...): environment variables for the app "
-            "imported by the chat_app fixture"):
-        config.addinivalue_line("markers", line)
 
 
 def pytest_unconfigure(config):
