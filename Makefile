@@ -117,7 +117,7 @@ docs-build: $(INSTALLED_DEV)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 screenshots: $(INSTALLED_DEV)
-	$(BIN)/python scripts/screenshots.py
+	$(BIN)/python -m scripts.screenshots
 
 # The benchmark (bench/): how many students one laptop serves. `bench` runs the quick set,
 # `bench-full` every scenario and server three times; both write the figures, a page and
@@ -128,17 +128,17 @@ RESULTS := bench/results
 
 bench: $(INSTALLED_DEV)
 	@scripts/install-system-packages
-	$(BIN)/python bench/bench.py --set quick --json $(RESULTS)/quick.json \
+	$(BIN)/python -m bench.bench --set quick --json $(RESULTS)/quick.json \
 		--markdown $(RESULTS)/quick.md --plot $(RESULTS)/quick.png
 
 bench-full: $(INSTALLED_DEV)
 	@scripts/install-system-packages
-	$(BIN)/python bench/bench.py --set full --json $(RESULTS)/full.json \
+	$(BIN)/python -m bench.bench --set full --json $(RESULTS)/full.json \
 		--markdown $(RESULTS)/full.md --plot $(RESULTS)/full.png
 
 bench-docs: $(INSTALLED_DEV)
 	@scripts/install-system-packages
-	$(BIN)/python bench/bench.py --set quick \
+	$(BIN)/python -m bench.bench --set quick \
 		--markdown docs/benchmark.md --plot docs/images/benchmark.png
 
 # How long a learner's check takes (bench/check_bench.py): a faithful copy and a copy of

@@ -1,13 +1,13 @@
 """How many students can one laptop serve? The chat's load benchmark.
 
-    .venv/bin/python bench/bench.py --set quick      # make bench: about 70 s when idle
-    .venv/bin/python bench/bench.py --set full       # make bench-full: everything, 3 repeats
+    .venv/bin/python -m bench.bench --set quick      # make bench: about 70 s when idle
+    .venv/bin/python -m bench.bench --set full       # make bench-full: everything, 3 repeats
 
 `make bench` and `make bench-full` pass --json, --markdown and --plot paths in
 bench/results/ (ignored by git); `make bench-docs` writes into docs/benchmark.md.
 
 Each run starts one server fresh (the checkpoints exactly as their READMEs start them,
-through tests/servers.py and tests/stack.py), lets N chat users connect and join one room,
+through harness/servers.py and harness/stack.py), lets N chat users connect and join one room,
 has S of them send M messages, and stops the server. The users live in several load
 generator processes (bench/loadgen.py). Servers are interleaved: every repeat runs every
 server once per scenario, so a disturbance of the machine hits them all alike; the
@@ -27,21 +27,18 @@ import platform
 import re
 import resource
 import signal
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy
 
-BENCH = Path(__file__).resolve().parent
-REPO = BENCH.parent
-sys.path.insert(0, str(REPO / "tests"))
-sys.path.insert(0, str(BENCH))
+from bench import loadgen
+from harness.servers import Server, procfile_command
+from harness.stack import ScaledChat
+from tutorial.chain import REPO
 
-import loadgen  # noqa: E402
-from servers import Server, procfile_command  # noqa: E402
-from stack import ScaledChat  # noqa: E402
+BENCH = REPO / "bench"
 
 PART2 = REPO / "part2_chat"
 PART3 = REPO / "part3_deploy"
@@ -588,7 +585,7 @@ def main(argv=None):
               "scenarios": [asdict(s) | {"describe": s.describe()} for s in scenarios],
               "servers": {k: asdict(v) for k, v in SERVERS.items()},
               "runs": [asdict(r) | {"loss": r.loss} for r in runs]}
-    import report as reporting  # noqa: PLC0415 - matplotlib only when it is needed
+    from bench import report as reporting  # noqa: PLC0415 - matplotlib only when it is needed
     summary = reporting.summarize(report)
     report["summary"] = summary
     print(reporting.text_summary(report), flush=True)

@@ -1,6 +1,6 @@
 """Take the docs site's pictures from the real part2 chat, in Debian's Chromium.
 
-    .venv/bin/python scripts/screenshots.py [FOLDER]      (or: make screenshots)
+    .venv/bin/python -m scripts.screenshots [FOLDER]      (or: make screenshots)
 
 Starts part2_chat with `python app.py` on a free port of 127.0.0.1, lets two people (two
 browser contexts, so two separate cookie jars) join a room and talk, and writes into FOLDER
@@ -23,9 +23,8 @@ from pathlib import Path
 from PIL import Image, ImageOps
 from playwright.sync_api import expect, sync_playwright
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-from servers import Server  # noqa: E402  (tests/servers.py starts and stops the server)
+from harness.servers import Server  # starts and stops the server
+from tutorial.chain import REPO
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Headless, and kept off the network: no updates, sync, first-run pages or QUIC probes.

@@ -33,18 +33,18 @@ from pathlib import Path
 
 import pytest
 
-import venvs
-from servers import Server, chromium
-from stack import SharedServers, uses_message_queue
+from harness import venvs
+from harness.servers import Server, chromium
+from harness.stack import SharedServers, uses_message_queue
 from tutorial import chain
 from tutorial.chain import REPO
 
-# The folder of the run's venvs (tests/venvs.py), in the process that made it.
+# The folder of the run's venvs (harness/venvs.py), in the process that made it.
 VENVS_FOLDER = pytest.StashKey[Path]()
 # The value of `checkpoint` for a test no folder under test has reached.
 UNREACHED = pytest.param(None, marks=pytest.mark.unreached, id="unreached")
 # A learner's check (--checkpoint): its order, its processes and its report.
-pytest_plugins = ["learners_check"]
+pytest_plugins = ["harness.learners_check"]
 
 
 def checkpoint_named(text):

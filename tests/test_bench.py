@@ -6,16 +6,14 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tutorial.chain import REPO
 
 
 def test_tiny_benchmark_reports_every_field_and_loses_nothing(tmp_path):
     result = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "bench.py"), "--set", "tiny",
+        [sys.executable, "-m", "bench.bench", "--set", "tiny",
          "--json", str(tmp_path / "bench.json"), "--markdown", str(tmp_path / "bench.md"),
          "--plot", str(tmp_path / "bench.png")],
         cwd=REPO, capture_output=True, text=True, timeout=120)

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from tutorial import carry, chain
+from tutorial.chain import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 FROM = "part2_chat/steps/5_bad_input"
 NEXT = "part2_chat/steps/6_reconnecting"
 GIT = ["git", "-c", "user.name=Carry Test", "-c", "user.email=carry@test",

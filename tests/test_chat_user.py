@@ -9,8 +9,8 @@ import time
 import pytest
 import socketio
 
-from chat_user import InOrderClient
-from servers import Server
+from harness.chat_user import InOrderClient
+from harness.servers import Server
 
 EVENTS = 100
 TIMEOUT = 10

@@ -10,7 +10,7 @@ import pytest
 
 from tutorial import chain
 from tutorial.chain import REPO
-from servers import require_programs
+from harness.servers import require_programs
 
 CHECKPOINTS = chain.checkpoints(REPO)
 

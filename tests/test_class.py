@@ -14,10 +14,10 @@ import requests
 import zxingcpp
 from PIL import Image
 
-import axe_core
+from harness import axe_core
 from tutorial.chain import REPO
 import classroom
-from servers import free_port, listening_addresses
+from harness.servers import free_port, listening_addresses
 
 SCRIPT = REPO / "scripts" / "classroom.py"
 TIMEOUT = 30

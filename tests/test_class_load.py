@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from chat_user import ChatUser
+from harness.chat_user import ChatUser
 import classroom
 from test_class import read_until, start_class
 

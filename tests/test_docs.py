@@ -16,7 +16,7 @@ from PIL import Image
 
 from tutorial import chain, step_code
 from tutorial.chain import REPO, exercises_by_id
-from servers import Server, free_port
+from harness.servers import Server, free_port
 
 EXERCISES = exercises_by_id()
 
@@ -513,7 +513,7 @@ BENCHMARK_PLOT = "benchmark.png"
 
 @needs_chromium
 def test_the_screenshot_script_makes_every_picture_the_docs_use(tmp_path):
-    result = subprocess.run([sys.executable, str(SCREENSHOT_SCRIPT), str(tmp_path)], cwd=REPO,
+    result = subprocess.run([sys.executable, "-m", "scripts.screenshots", str(tmp_path)], cwd=REPO,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     made = {path.name: path for path in tmp_path.iterdir()}

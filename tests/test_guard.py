@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from servers import Server, free_port
+from harness.servers import Server, free_port
 from tutorial.chain import REPO
 
 GUARD = REPO / "scripts" / "guard.py"

@@ -21,9 +21,9 @@ import requests
 from flask import Flask
 from flask_socketio import SocketIO, emit, join_room
 
-from chat_user import ChatUser
+from harness.chat_user import ChatUser
 from tutorial.chain import REPO
-from servers import Server, free_port, procfile_command
+from harness.servers import Server, free_port, procfile_command
 
 PART2 = REPO / "part2_chat"
 PART3 = REPO / "part3_deploy"

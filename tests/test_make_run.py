@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from servers import (START_TIMEOUT, STOP_TIMEOUT, free_port,
+from harness.servers import (START_TIMEOUT, STOP_TIMEOUT, free_port,
                      listening_addresses)
-from stack import uses_message_queue
+from harness.stack import uses_message_queue
 from tutorial import chain
 from tutorial.chain import REPO
 

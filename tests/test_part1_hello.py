@@ -2,9 +2,9 @@
 import pytest
 import requests
 
-from apps import load_app_module
+from harness.apps import load_app_module
 from tutorial.chain import REPO
-from servers import Server, free_port
+from harness.servers import Server, free_port
 
 PART1 = REPO / "part1_hello"
 

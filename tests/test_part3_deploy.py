@@ -2,7 +2,7 @@
 part3_deploy, or on a learner's copy of it (--checkpoint COPY --step part3).
 
 A fresh virtual environment is built from the folder's requirements.txt alone (once a
-run: tests/venvs.py), and the command is read from the Procfile (or, for the
+run: harness/venvs.py), and the command is read from the Procfile (or, for the
 alternative worker, from the part's README), never copied here.
 """
 import re
@@ -14,11 +14,11 @@ import pytest
 import requests
 from flask import request
 
-from chat_user import ChatUser
-from apps import load_app_module
+from harness.chat_user import ChatUser
+from harness.apps import load_app_module
 from tutorial.chain import REPO
-from servers import Server, listening_addresses, procfile_command
-from venvs import venv_holding
+from harness.servers import Server, listening_addresses, procfile_command
+from harness.venvs import venv_holding
 
 PART3 = REPO / "part3_deploy"
 # Part 3's own lesson: on part3_deploy (or a learner's copy of it), not on

@@ -25,9 +25,9 @@ import pytest
 import redis
 import requests
 
-from chat_user import TIMEOUT, ChatUser
-from servers import Server
-from stack import ScaledChat, start_checkpoint
+from harness.chat_user import TIMEOUT, ChatUser
+from harness.servers import Server
+from harness.stack import ScaledChat, start_checkpoint
 
 MESSAGE_QUEUE = pytest.mark.step(1, part=4)
 PRESENCE = pytest.mark.step(2, part=4)

@@ -10,7 +10,7 @@ import pytest
 
 from tutorial import chain
 from tutorial.chain import REPO
-from venvs import pip, venv_holding
+from harness.venvs import pip, venv_holding
 
 CHECKPOINTS = chain.checkpoints(REPO)
 

@@ -27,8 +27,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tutorial import chain
-from servers import Server, chromium, free_port, server_command
-from stack import CHAT_ENV, ScaledChat, start_checkpoint
+from harness.servers import Server, chromium, free_port, server_command
+from harness.stack import CHAT_ENV, ScaledChat, start_checkpoint
 
 # The shared servers' environment (stack.CHAT_ENV): a fixed SECRET_KEY, so the pages'
 # session cookies still work after a restart, and the rate limit at its defaults.

@@ -2,7 +2,7 @@
 the browser tests reach, nor on any page of the docs site, in the light and
 the dark colour scheme (one test per docs page).
 
-axe-core runs in the page (tests/axe_core.py: the copy kept in the tests,
+axe-core runs in the page (harness/axe_core.py: the copy kept in the tests,
 nothing is fetched) with the WCAG 2.0 and 2.1 A and AA rules and its best
 practices. A failure names the rule, the element (a CSS selector) and
 the page and state it was found in.
@@ -14,7 +14,7 @@ from typing import NamedTuple
 import pytest
 from playwright.sync_api import expect
 
-import axe_core
+from harness import axe_core
 from docs_pages import DOCS_PAGES
 
 SCHEMES = ["light", "dark"]

@@ -3,8 +3,8 @@ import functools
 
 import pytest
 
-from chat_user import ChatUser
-from apps import import_app
+from harness.chat_user import ChatUser
+from harness.apps import import_app
 from expect import LearnerClient, disconnect_all, log_in
 
 SECRET_KEY = "test-secret-key"

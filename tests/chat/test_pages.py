@@ -5,7 +5,7 @@ import re
 import pytest
 from werkzeug.test import EnvironBuilder
 
-from apps import load_app_module
+from harness.apps import load_app_module
 from expect import (elements, expect_in_page, expect_not_in_page, expect_sent_back,
                     find_element, page_of)
 

@@ -11,9 +11,9 @@ import re
 import pytest
 import requests
 
-from chat_user import TIMEOUT
-from servers import Server, procfile_command, require_programs
-from stack import RedisServer, uses_message_queue
+from harness.chat_user import TIMEOUT
+from harness.servers import Server, procfile_command, require_programs
+from harness.stack import RedisServer, uses_message_queue
 
 # A page, the chat page (which sets the session cookie), two static files
 # and a page that does not exist: every response carries the headers.

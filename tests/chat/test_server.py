@@ -5,10 +5,10 @@ import sys
 import pytest
 import requests
 
-from chat_user import TIMEOUT
-from chat_user import __file__ as CHAT_USER_SCRIPT
+from harness.chat_user import TIMEOUT
+from harness.chat_user import __file__ as CHAT_USER_SCRIPT
 from expect import OK, expect_accepted, expect_answer, expect_in_page, expect_refused
-from servers import Server, listening_addresses
+from harness.servers import Server, listening_addresses
 
 SECOND_COPY_TIMEOUT = 15  # seconds a second copy on a taken port may take to give up
 

@@ -17,18 +17,16 @@ from urllib.parse import urlsplit
 import pytest
 
 from chat.expect import describe, disconnect_all, log_in
-from chat_user import ChatUser
+from harness.chat_user import ChatUser
 from tutorial.chain import REPO, exercises_by_id
 from exercise_checks import import_app
-from stack import start_checkpoint
+from harness.stack import CHAT_ENV
 
 EXERCISES = exercises_by_id()
 
-SECRET_KEY = "exercise-test-secret-key"
-# The rate limit at its defaults, whatever the shell says (the benchmark
-# raises it through these).
-SERVER_ENV = {"SECRET_KEY": SECRET_KEY, "CHAT_MESSAGES_PER_SECOND": None,
-              "CHAT_MESSAGE_BURST": None}
+# The shared servers' environment: a known SECRET_KEY, and the rate limit at
+# its defaults, whatever the shell says (the benchmark raises it).
+SERVER_ENV = CHAT_ENV
 
 
 @pytest.fixture(scope="module")
@@ -69,13 +67,11 @@ def login(app_module):
 
 
 @pytest.fixture(scope="module")
-def server(solution):
-    """The solution's real server, started as its step's page says."""
-    server = start_checkpoint(solution, env=SERVER_ENV)
-    try:
-        yield server.wait_until_serving()
-    finally:
-        server.close()
+def server(solution, shared_servers):
+    """The solution's real server, started as its step's page says, and
+    shared as the chat tests share theirs (harness.stack.SharedServers)."""
+    with shared_servers.use(solution) as server:
+        yield server
 
 
 @pytest.fixture

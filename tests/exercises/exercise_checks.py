@@ -1,6 +1,6 @@
 """What the exercises' tests share: importing a solution's app, and the
 base step's chat, still working."""
-from apps import import_app as _import_app
+from harness.apps import import_app as _import_app
 from chat.expect import OK, LearnerClient, expect_answer
 
 

@@ -4,7 +4,7 @@ import flask
 import requests
 
 from chat.expect import elements, find_element, page_of
-from servers import Server
+from harness.servers import Server
 
 EXERCISE = "about"
 

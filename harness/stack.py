@@ -15,7 +15,7 @@ import socket
 import tempfile
 from pathlib import Path
 
-from servers import (Server, free_port, procfile_command, require_programs,
+from harness.servers import (Server, free_port, procfile_command, require_programs,
                      server_command)
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"

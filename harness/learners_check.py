@@ -24,7 +24,7 @@ from tutorial import chain
 from tutorial.chain import REPO
 
 CHECK_PROCESSES = 2
-BROWSER_TESTS = Path(__file__).parent / "browser"
+BROWSER_TESTS = REPO / "tests" / "browser"
 STOPPED = "the check stopped at the first that fails"
 STOP_FILE = "check_stop_file"  # the key of its path in each worker's input
 
