@@ -45,7 +45,9 @@ def pytest_arguments(copy: Path, step: str, extra: list[str]) -> list[str]:
     """A line per check with -v; else a dot per check, counted."""
     verbose = any(option in ("-v", "-vv", "--verbose") for option in extra)
     return ["tests", "--checkpoint", str(copy), "--step", step,
-            *([] if verbose else ["-q"]), "--tb=no",
+            # -rfE: the summary lists failures and errors, not the checks
+            # skipped because the check stopped.
+            *([] if verbose else ["-q"]), "--tb=no", "-rfE",
             "-o", "console_output_style=count", "-o", f"cache_dir={CACHE}",
             *extra]
 
@@ -78,7 +80,12 @@ def saved_by_you(change: object, path: str) -> bool:
 def watch(copy: Path, step: str, extra: list[str]) -> int:
     """Run the check, and again on every save. A save during a run stops
     that run (Ctrl+C, so the copy's servers stop) and starts a new one."""
+    import logging
+
     import watchfiles
+
+    # Not "process already dead, exit code: 0" after every finished run.
+    logging.getLogger("watchfiles").setLevel(logging.ERROR)
 
     once = [sys.executable, "-m", "tutorial", "check", str(copy), step,
             "--failed-first", *extra]

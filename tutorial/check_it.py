@@ -55,16 +55,17 @@ def render(root: Path, folder: str) -> str:
     return (
         f"Your copy is the folder `{COPY}`: your copy of the step before, "
         f"changed as above{start}. Run it from the repository folder with "
-        f"`make run PART={COPY}`, and check it:\n\n"
-        f"```sh\n{command(checkpoint)}\n```\n\n"
+        f"`make run PART={COPY}`. Check it from the repository folder too "
+        "(the check starts your server itself, so it need not be running):"
+        f"\n\n```sh\n{command(checkpoint)}\n```\n\n"
         "It checks what this step teaches first, then what the steps before "
         "it taught, then your pages in a browser, and stops at the first "
-        "check that fails with a sentence that says what is missing and in "
-        "which file (a mistake shows within seconds; a whole check takes "
-        "about half a minute). Add `--watch` to check again every time you "
-        "save a file, starting with the check that failed last (`make check "
-        f"COPY={COPY} STEP={step}` does the same). On Windows the Python is "
-        "`.venv\\Scripts\\python`.\n")
+        "check that fails with a sentence that says in words what is missing "
+        "(a mistake shows within seconds; a whole check takes about half a "
+        "minute). Add `--watch` to check again every time you save a file, "
+        "starting with the check that failed last; `make check "
+        f"COPY={COPY} STEP={step}` is the same as `--watch`. On Windows the "
+        "Python is `.venv\\Scripts\\python`.\n")
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig,

@@ -192,6 +192,7 @@ class Visitor:
         self.web_sockets = []
         self.upgraded = False  # whether Socket.IO has moved to a WebSocket yet
         self.sent_events = []  # the names of the Socket.IO events the page sent
+        self.sent_payloads = []  # (name, first argument) of each of those events
         self.page.on("websocket", self._watch_web_socket)
         self.page.on("request", self._watch_polling)
         self.closed = False
@@ -227,7 +228,9 @@ class Visitor:
         if event:
             # A packet that is not an event's JSON is not recorded.
             with contextlib.suppress(ValueError, IndexError, KeyError, TypeError):
-                self.sent_events.append(json.loads(event[1])[0])
+                name, *arguments = json.loads(event[1])
+                self.sent_events.append(name)
+                self.sent_payloads.append((name, arguments[0] if arguments else None))
 
     def wait_until_sent(self, event, why):
         """Wait until the page has sent the Socket.IO event `event`."""

@@ -325,6 +325,21 @@ LAYOUT = """selectors => Object.fromEntries(selectors.map(selector => {
 }))"""
 
 
+@pytest.mark.step(6)
+def test_the_page_says_which_page_it_is_when_it_joins(visitor, room):
+    """The server tells a page that comes back from a new page by its page_id: a page
+    that does not send it would appear twice after every reconnection."""
+    alice = visitor("alice", room)
+    page_id = alice.page.locator("main#chat").get_attribute("data-page-id")
+    assert page_id, ("templates/chat.html should give <main id=\"chat\"> the page_id that "
+                     "/chat made: data-page-id=\"{{ page_id }}\"")
+    joins = [payload for name, payload in alice.sent_payloads if name == "join_room"]
+    assert joins and all(isinstance(payload, dict) and payload.get("page_id") == page_id
+                         for payload in joins), (
+        "static/chat.js should send the page's data-page-id as page_id with join_room "
+        f"({{ ...me, page_id: pageId }}): the page sent {joins}")
+
+
 @pytest.mark.parametrize("name", ["alice", TRICKY_NAME], ids=["short name", "long name"])
 @pytest.mark.step(6)
 def test_the_header_fits_a_phone(visitor, room, name):

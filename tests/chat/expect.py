@@ -105,8 +105,8 @@ def expect_refused(answer, event, why, error=None, starts_with=None, contains=No
                 else f"containing {contains!r}" if contains is not None else "for the person")
         wanted = f"{{'ok': False, 'error': <a reason {said}>}}"
     message = (f"{event} {why} should be refused with {wanted}: it answered "
-               f"{describe(answer)}. Refuse it in the handler (raise ChatError) and let the "
-               "error handler answer with the reason")
+               f"{describe(answer)}. Refuse it in app.py's {event} handler (raise ChatError) "
+               "and let the error handler answer with the reason")
     assert is_refusal(answer) and isinstance(answer.get("error"), str), message
     if error is not None:
         assert answer == wanted, message
