@@ -49,13 +49,13 @@ LEAVE_TIMEOUT = RETURN_SECONDS + 8
 
 def started(checkpoint, **env):
     stack = start_checkpoint(checkpoint, env={**SERVER_ENV, **env})
-    assert isinstance(stack, ScaledChat), (
-        f"{checkpoint} should run as several processes: its Procfile.local "
-        "should start redis-server and the chat processes")
     try:
+        assert isinstance(stack, ScaledChat), (
+            f"{checkpoint} should run as several processes: its "
+            "Procfile.local should start redis-server and the chat processes")
         return stack.wait_until_serving()
     except BaseException:
-        stack.close()
+        stack.close()  # a single server, too, if that is what started
         raise
 
 
