@@ -7,7 +7,8 @@
 - chat_user: a person in the chat, played by the real python-socketio client;
 - apps: a checkpoint's app.py imported fresh, for Flask's test clients;
 - axe_core: the axe-core script the accessibility tests run in the page;
-- learners_check: the pytest plugin of a learner's check (--checkpoint).
+- plugin: the pytest plugin: --checkpoint and --step, resolved once into
+  the run's Target, and a learner's check (its order, processes, report).
 
 tests/conftest.py loads the plugin; `python -m bench.bench` and
 `python -m scripts.screenshots` import the rest from the repository folder.

@@ -22,7 +22,6 @@ With --checkpoint COPY (a learner's own folder) only the tests that run on
 COPY are kept, and the run ends with "n of m checks pass" and the first
 failure's sentence.
 """
-import argparse
 import fcntl
 import functools
 import os
@@ -33,39 +32,24 @@ from pathlib import Path
 
 import pytest
 
-from harness import venvs
-from harness.servers import Server, chromium
-from harness.stack import SharedServers, uses_message_queue
-from tutorial import chain
-from tutorial.chain import REPO
+# The harness's asserts say what went wrong, as the tests' do (pytest rewrites
+# them: the package must be named before it is first imported).
+pytest.register_assert_rewrite("harness")
+
+from harness import venvs  # noqa: E402
+from harness.servers import Server, chromium  # noqa: E402
+from harness.plugin import target  # noqa: E402
+from harness.stack import SharedServers, uses_message_queue  # noqa: E402
+from tutorial import chain  # noqa: E402
+from tutorial.chain import REPO  # noqa: E402
 
 # The folder of the run's venvs (harness/venvs.py), in the process that made it.
 VENVS_FOLDER = pytest.StashKey[Path]()
 # The value of `checkpoint` for a test no folder under test has reached.
 UNREACHED = pytest.param(None, marks=pytest.mark.unreached, id="unreached")
-# A learner's check (--checkpoint): its order, its processes and its report.
-pytest_plugins = ["harness.learners_check"]
-
-
-def checkpoint_named(text):
-    """--step's value: the checkpoint a learner names (chain.named)."""
-    try:
-        return chain.named(REPO, text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def pytest_addoption(parser):
-    parser.addoption(
-        "--checkpoint", metavar="FOLDER",
-        help="run the tests against FOLDER (your own copy of a step) instead "
-             "of the repository's own folders; tests/exercises/test_<name>.py: "
-             "check your answer in FOLDER")
-    parser.addoption(
-        "--step", metavar="STEP", type=checkpoint_named,
-        help="with --checkpoint: the step your copy has reached, so only the "
-             f"tests of what it teaches run: {chain.STEP_FORMS}. Default: "
-             "the finished part 2")
+# --checkpoint and --step (the run's Target), and a learner's check: its
+# order, its processes and its report.
+pytest_plugins = ["harness.plugin"]
 
 
 def pytest_configure(config):
@@ -102,7 +86,7 @@ def has_reached(folder, marker, custom_step=None):
     return reached_by(folder, custom_step).get(part, 0) >= step
 
 
-def folders_under_test(definition, custom):
+def folders_under_test(definition):
     """The repository's folders a test runs on, by its markers."""
     folders = [c.folder for c in chain.checkpoints(REPO) if c.part >= 2]
     if definition.get_closest_marker("solutions"):
@@ -125,13 +109,10 @@ def pytest_generate_tests(metafunc):
     if "checkpoint" not in metafunc.fixturenames:
         return
     config, definition = metafunc.config, metafunc.definition
-    custom = config.getoption("--checkpoint")
-    if custom:
-        folders = [Path(custom).expanduser().resolve()]
-    else:
-        folders = folders_under_test(definition, custom)
+    run = target(config)
+    folders = [run.copy] if run.copy else folders_under_test(definition)
     marker = definition.get_closest_marker("step")
-    custom_step = config.getoption("--step")
+    custom_step = run.step
     folders = [folder for folder in folders
                if has_reached(folder, marker, custom_step)]
     own_part = definition.get_closest_marker("own_part")
@@ -170,14 +151,14 @@ def pytest_collection_modifyitems(config, items):
     With --checkpoint, also the tests of the repository itself."""
     unreached = [i for i in items if i.get_closest_marker("unreached")]
     repository = []
-    if config.getoption("--checkpoint"):
+    if target(config).copy:
         repository = [i for i in items if not runs_on_the_copy(i, items)]
     left_out = {id(i) for i in unreached + repository}
     if left_out:
         config.hook.pytest_deselected(
             items=[i for i in items if id(i) in left_out])
         items[:] = [i for i in items if id(i) not in left_out]
-    if config.getoption("--checkpoint"):
+    if target(config).copy:
         config.stash[LEFT_OUT] = (
             f"Left out {len(unreached)} tests that do not apply at this step (a later "
             f"step's, or another part's own) and {len(repository)} of the repository "

@@ -27,6 +27,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tutorial import chain
+from harness.plugin import target
 from harness.servers import Server, chromium, free_port, server_command
 from harness.stack import CHAT_ENV, ScaledChat, start_checkpoint
 
@@ -162,8 +163,7 @@ def server(checkpoint, shared_servers):
 @pytest.fixture
 def part2_step(checkpoint, request):
     """The step of part 2 the checkpoint has reached (a later part: the finished part 2)."""
-    step = request.config.getoption("--step")
-    return chain.reached_by(chain.REPO, checkpoint, step).get(2, 0)
+    return chain.reached_by(chain.REPO, checkpoint, target(request.config).step).get(2, 0)
 
 
 class Visitor:

@@ -11,13 +11,13 @@ names: `checkpoint` would make tests/conftest.py run them on every checkpoint.
 """
 import functools
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from chat.expect import describe, disconnect_all, log_in
 from harness.chat_user import ChatUser
+from harness.plugin import target
 from tutorial.chain import REPO, exercises_by_id
 from exercise_checks import import_app
 from harness.stack import CHAT_ENV
@@ -33,10 +33,8 @@ SERVER_ENV = CHAT_ENV
 def solution(request):
     """The folder under test: the learner's (--checkpoint), else the
     exercise's solution."""
-    custom = request.config.getoption("--checkpoint")
-    if custom:
-        return Path(custom).expanduser().resolve()
-    return REPO / EXERCISES[request.module.EXERCISE].folder
+    return (target(request.config).copy
+            or REPO / EXERCISES[request.module.EXERCISE].folder)
 
 
 @pytest.fixture

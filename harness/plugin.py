@@ -1,9 +1,15 @@
-"""A learner's check: `pytest tests --checkpoint COPY --step S` (or `python -m
-tutorial check COPY S`), as a pytest plugin (tests/conftest.py loads it).
+"""The tests' pytest plugin (tests/conftest.py loads it).
+
+**What a run checks: its Target.** `--checkpoint COPY` and `--step S` are
+read once, into `target(config)`: a learner's copy at a step, or (copy None)
+the repository's own folders.
+
+**A learner's check**: `pytest tests --checkpoint COPY --step S` (or
+`python -m tutorial check COPY S`):
 
 - **Order.** What step S teaches is checked first, then what the earlier
   steps taught, the newest first, then the pages in the browser: the first
-  failure is the lesson's own, and its sentence names the file to fix.
+  failure is the lesson's own, and its sentence says what is missing.
 - **Stop at the first failure** (unless --keep-going), and say it the moment
   it happens; the run ends with "n of m checks pass" and that sentence.
 - **Two processes** (pytest-xdist, unless -n is given): most of a check is
@@ -11,11 +17,13 @@ tutorial check COPY S`), as a pytest plugin (tests/conftest.py loads it).
   time in the check's order; when one fails, the check another process is
   running is stopped and reported as skipped, so the run ends in seconds.
 """
+import argparse
 import signal
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,7 +37,47 @@ STOPPED = "the check stopped at the first that fails"
 STOP_FILE = "check_stop_file"  # the key of its path in each worker's input
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a run checks: `copy`, a learner's folder at `step`, or (copy None)
+    the repository's own folders, each at the step it is."""
+
+    copy: Path | None
+    step: chain.Checkpoint  # a copy's step; the finished part 2 by default
+
+
+TARGET = pytest.StashKey[Target]()
+
+
+def target(config):
+    """The run's Target, read from --checkpoint and --step the first time."""
+    if TARGET not in config.stash:
+        copy = config.getoption("--checkpoint")
+        config.stash[TARGET] = Target(
+            Path(copy).expanduser().resolve() if copy else None,
+            config.getoption("--step") or chain.named(REPO, "part2_chat"))
+    return config.stash[TARGET]
+
+
+def checkpoint_named(text):
+    """--step's value: the checkpoint a learner names (chain.named)."""
+    try:
+        return chain.named(REPO, text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def pytest_addoption(parser):
+    parser.addoption(
+        "--checkpoint", metavar="FOLDER",
+        help="run the tests against FOLDER (your own copy of a step) instead "
+             "of the repository's own folders; tests/exercises/test_<name>.py: "
+             "check your answer in FOLDER")
+    parser.addoption(
+        "--step", metavar="STEP", type=checkpoint_named,
+        help="with --checkpoint: the step your copy has reached, so only the "
+             f"tests of what it teaches run: {chain.STEP_FORMS}. Default: "
+             "the finished part 2")
     parser.addoption(
         "--keep-going", action="store_true",
         help="with --checkpoint: run every check, instead of stopping at the "
@@ -37,7 +85,7 @@ def pytest_addoption(parser):
 
 
 def is_check(config):
-    return bool(config.getoption("--checkpoint"))
+    return target(config).copy is not None
 
 
 def in_a_worker(config):
@@ -76,8 +124,7 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     result = yield
     if is_check(config):
-        put_the_lesson_first(items, config.getoption("--step")
-                             or chain.named(REPO, "part2_chat"))
+        put_the_lesson_first(items, target(config).step)
     return result
 
 
@@ -116,11 +163,12 @@ class Report:
         return self.config.pluginmanager.get_plugin("terminalreporter")
 
     def pytest_sessionstart(self, session):
-        step = self.config.getoption("--step") or chain.named(REPO, "part2_chat")
+        run = target(self.config)
+        step = run.step
         stops = "; it stops at the first that fails" if self.stops else ""
         if self.terminal():
             self.terminal().write_line(
-                f"Checking {self.config.getoption('--checkpoint')} as {step.label} "
+                f"Checking {run.copy} as {step.label} "
                 f"(--step {step.name}): what this step teaches first{stops}.")
 
     @pytest.hookimpl(optionalhook=True)
