@@ -416,3 +416,54 @@ def test_sending_too_fast_is_throttled_with_a_reason(chat_app, login, room):
     got = received(bob, "receive_message", who="bob")
     assert len(got) == burst, (
         f"bob should receive the {burst} messages that were accepted: he got {len(got)}")
+
+
+def send_a_burst(chat_app, sio, username, room):
+    burst = getattr(chat_app, "MESSAGE_BURST", None)
+    assert isinstance(burst, int), "app.py should set MESSAGE_BURST, the messages allowed at once"
+    for number in range(1, burst + 1):
+        expect_answer(send(sio, username, room, f"m{number}"), OK,
+                      f"send_message number {number} of a burst of {burst}")
+
+
+@pytest.mark.step(7)
+@pytest.mark.app_env(CHAT_MESSAGES_PER_SECOND="0.01")
+def test_the_tabs_of_one_person_share_one_rate_limit(chat_app, login, client, room):
+    """Six tabs must not send six bursts: the limit is the person's (person_id)."""
+    first_tab = login("alice", room, browser=client, page_id="tab-1")
+    second_tab = login("alice", room, browser=client, page_id="tab-2")
+    send_a_burst(chat_app, first_tab, "alice", room)
+    expect_refused(send(second_tab, "alice", room, "one more"), "send_message",
+                   "from alice's second tab, after a burst from her first",
+                   contains="too quickly")
+
+
+@pytest.mark.step(7)
+@pytest.mark.app_env(CHAT_MESSAGES_PER_SECOND="0.01")
+def test_a_new_connection_brings_no_new_burst(chat_app, login, client, room):
+    tab = login("alice", room, browser=client, page_id="tab-1")
+    send_a_burst(chat_app, tab, "alice", room)
+    tab.disconnect()
+    again = login("alice", room, browser=client, page_id="tab-2")
+    expect_refused(send(again, "alice", room, "one more"), "send_message",
+                   "from alice's new connection, right after a burst from her old one",
+                   contains="too quickly")
+
+
+@pytest.mark.step(7)
+def test_a_person_has_a_cap_on_open_pages(chat_app, login, client, room):
+    cap = getattr(chat_app, "MAX_PAGES_PER_PERSON", None)
+    assert isinstance(cap, int), (
+        "app.py should set MAX_PAGES_PER_PERSON, the chat pages one person may have open")
+    pages = [login("alice", room, browser=client, page_id=f"tab-{n}", join=False)
+             for n in range(cap)]
+    one_more = connect(chat_app, client)
+    assert not one_more.is_connected(), (
+        f"alice's connection number {cap + 1} should be refused (ConnectionRefusedError in "
+        f"on_connect): one person may have MAX_PAGES_PER_PERSON ({cap}) pages open")
+    pages[0].disconnect()
+    freed = connect(chat_app, client)
+    assert freed.is_connected(), (
+        "once alice has closed a page she should be able to open another: on_disconnect "
+        "should count her open pages down")
+    freed.disconnect()

@@ -19,6 +19,7 @@ if __name__ == "__main__":
     eventlet.monkey_patch()
 # --8<-- [end:monkey_patch]
 
+import collections
 import errno
 import json
 import logging
@@ -44,11 +45,13 @@ MAX_MESSAGE_LENGTH = 1000
 # The biggest packet we accept. A 1,000-character message is at most about
 # 6 KB once JSON-escaped, so anything much larger is refused unread.
 MAX_PACKET_BYTES = 16 * 1024
-# Each connection may send MESSAGE_BURST messages at once, then
-# MESSAGES_PER_SECOND. The benchmark (bench/) raises both through the
-# environment; a classroom needs no change.
+# Each person (a browser: all of its tabs, and across reconnections) may
+# send MESSAGE_BURST messages at once, then MESSAGES_PER_SECOND. The
+# benchmark (bench/) raises both through the environment; a classroom
+# needs no change. A person may have MAX_PAGES_PER_PERSON chat pages open.
 MESSAGES_PER_SECOND = float(os.environ.get("CHAT_MESSAGES_PER_SECOND", "5"))
 MESSAGE_BURST = int(os.environ.get("CHAT_MESSAGE_BURST", "10"))
+MAX_PAGES_PER_PERSON = 8
 # Where Redis listens. The platform's Redis add-on sets REDIS_URL; on your
 # computer it is the tutorial's own Redis, which Procfile.local starts on
 # 6380: Redis's usual port, 6379, may be taken by a Redis the system runs.
@@ -147,6 +150,27 @@ class RateLimiter:
         self.tokens -= 1
         return True
 
+    def is_full(self):
+        """Refilled to the brim: forgetting it changes nothing."""
+        refill = (time.monotonic() - self.updated) * self.rate
+        return self.tokens + refill >= self.burst
+
+
+# One bucket per person (the session's person_id), not per connection:
+# more tabs, or a new connection, bring no new burst.
+limiters = {}
+
+
+def limiter_of(person_id):
+    """The person's bucket. Buckets that have refilled are dropped when a
+    new one is made, so this holds only the people who sent lately."""
+    if person_id not in limiters:
+        for person, limiter in list(limiters.items()):
+            if limiter.is_full():
+                del limiters[person]
+        limiters[person_id] = RateLimiter(MESSAGES_PER_SECOND, MESSAGE_BURST)
+    return limiters[person_id]
+
 
 @dataclass
 class Member:
@@ -156,7 +180,6 @@ class Member:
     room: str
     person_id: str  # whose browser: its tabs share one name (see /chat)
     page_id: str
-    limiter: RateLimiter
 
 
 # Who is in which room, by Socket.IO connection id (request.sid). The
@@ -164,6 +187,8 @@ class Member:
 # against what a client claims. Each process knows only the connections
 # it accepted; who is in a room, on every process, is kept in Redis.
 members = {}
+# How many connections each person (person_id) has open.
+open_pages = collections.Counter()
 
 
 def clean_text(value, name, max_length):
@@ -444,6 +469,13 @@ def on_connect(auth=None):
     except ChatError:
         raise ConnectionRefusedError(
             "Choose a username and a room on the start page first.") from None
+    # Each tab is a connection: a cap per person keeps one browser from
+    # holding a hundred of them.
+    if open_pages[session["person_id"]] >= MAX_PAGES_PER_PERSON:
+        raise ConnectionRefusedError(
+            f"You have {MAX_PAGES_PER_PERSON} chat pages open already: "
+            "close one, then reload this page.")
+    open_pages[session["person_id"]] += 1
 # --8<-- [end:on_connect]
 
 
@@ -480,8 +512,7 @@ def add_member(username, room, page_id):
         disconnect(ghost)
         return
     returning = was_present(page_id, username, room)
-    limiter = RateLimiter(MESSAGES_PER_SECOND, MESSAGE_BURST)
-    member = Member(username, room, session["person_id"], page_id, limiter)
+    member = Member(username, room, session["person_id"], page_id)
     mark_present(request.sid, member)
     join_room(room)
     members[request.sid] = member
@@ -520,7 +551,7 @@ def on_send_message(data=None, *_):
     check_identity(claimed_username, claimed_room,
                    member.username, member.room)
     message = clean_text(message, "message", MAX_MESSAGE_LENGTH)
-    if not member.limiter.allow():
+    if not limiter_of(member.person_id).allow():
         raise ChatError("You are sending messages too quickly. "
                         "Wait a moment and try again.")
     # The whole room, the sender included, receives it (NO:8).
@@ -550,6 +581,9 @@ def on_leave_room(data=None, *_):
 
 @socketio.on("disconnect")
 def on_disconnect(reason=None):
+    open_pages[session["person_id"]] -= 1
+    if not open_pages[session["person_id"]]:
+        del open_pages[session["person_id"]]
     member = members.pop(request.sid, None)
     if member:
         announce_leave(member)
