@@ -102,7 +102,7 @@ carry: $(INSTALLED_DEV)
 	@$(BIN)/python -m tutorial.carry $(FROM)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # The docs site (mkdocs.yml, docs/). `docs` serves it with live reload at
