@@ -18,6 +18,10 @@ laptop's servers:
 - Slow requests. A request whose headers have not all arrived within
   --header-seconds is answered "408 Request Timeout" and closed, so
   half-sent requests cannot hold connections for ever.
+- Idle connections. A connection that moves no byte either way for
+  --idle-seconds is closed. Socket.IO sends a ping every 25 seconds and
+  answers a long-polling request within that time, so a live chat never
+  waits that long; a client that sent its headers and went quiet does.
 - Errors. An error on one connection closes that connection only; asyncio
   pauses taking connections for a moment when the process runs out of
   descriptors, instead of stopping.
@@ -71,10 +75,12 @@ def refusal(status, reason):
 
 
 class Guard:
-    def __init__(self, target, per_address, header_seconds, cap=None):
+    def __init__(self, target, per_address, header_seconds, idle_seconds,
+                 cap=None):
         self.target = target  # (host, port) of the server behind
         self.per_address = per_address
         self.header_seconds = header_seconds
+        self.idle_seconds = idle_seconds
         self.cap = cap or connection_cap()
         self.open = Counter()  # client address -> its open connections
 
@@ -121,18 +127,45 @@ class Guard:
             return
         server_reader, server_writer = await asyncio.open_connection(
             *self.target, limit=CHUNK)
+        moved = Activity()
+        both_ways = asyncio.gather(copy(reader, server_writer, moved),
+                                   copy(server_reader, writer, moved))
+        quiet = asyncio.ensure_future(moved.quiet_for(self.idle_seconds))
         try:
             server_writer.write(head)
-            await asyncio.gather(copy(reader, server_writer),
-                                 copy(server_reader, writer))
+            await asyncio.wait({both_ways, quiet},
+                               return_when=asyncio.FIRST_COMPLETED)
+            if both_ways.done():
+                both_ways.result()  # an error of the copying goes on up
         finally:
+            # Idle (or one side failed): both sides are closed, which ends
+            # the copying too.
+            quiet.cancel()
+            both_ways.cancel()
             server_writer.close()
 
 
-async def copy(reader, writer):
+class Activity:
+    """When a connection last moved a byte, either way."""
+
+    def __init__(self):
+        self.last = asyncio.get_running_loop().time()
+
+    def moved(self):
+        self.last = asyncio.get_running_loop().time()
+
+    async def quiet_for(self, seconds):
+        """Return once no byte has moved for `seconds`."""
+        loop = asyncio.get_running_loop()
+        while (left := self.last + seconds - loop.time()) > 0:
+            await asyncio.sleep(left)
+
+
+async def copy(reader, writer, activity):
     """Copy bytes until `reader` ends, then end `writer`'s side too."""
     try:
         while data := await reader.read(CHUNK):
+            activity.moved()
             writer.write(data)
             await writer.drain()
         if writer.can_write_eof():
@@ -148,14 +181,15 @@ def address(text):
 
 async def serve(options):
     guard = Guard(address(options.to), options.per_address,
-                  options.header_seconds)
+                  options.header_seconds, options.idle_seconds)
     host, port = address(options.listen)
     server = await asyncio.start_server(
         guard.handle, host, port, limit=MAX_HEADER_BYTES,
         backlog=1024, reuse_port=False)
     print(f"guard: {options.listen} -> {options.to}, at most {guard.cap} "
           f"connections, {options.per_address} from one address, "
-          f"{options.header_seconds:g} s for a request's headers",
+          f"{options.header_seconds:g} s for a request's headers, "
+          f"{options.idle_seconds:g} s of silence",
           flush=True)
     async with server:
         await server.serve_forever()
@@ -167,6 +201,9 @@ def main(argv=None):
     parser.add_argument("--to", required=True, help="HOST:PORT behind it")
     parser.add_argument("--per-address", type=int, default=50)
     parser.add_argument("--header-seconds", type=float, default=10)
+    # Longer than Socket.IO's ping interval (25 s) and its wait for the
+    # answer (20 s): a live connection always moves a byte before this.
+    parser.add_argument("--idle-seconds", type=float, default=60)
     options = parser.parse_args(argv)
     before, after = raise_open_file_limit()
     if after != before:

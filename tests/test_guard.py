@@ -21,9 +21,10 @@ class Guarded(Server):
 
     def __init__(self, *options, preexec_fn=None):
         backend_port, port = free_port(), free_port()
+        # HTTP/1.1: a connection stays open for the next request.
         self.backend = Server(f"{sys.executable} -m http.server --bind "
-                              f"127.0.0.1 {backend_port}", cwd=REPO,
-                              port=backend_port)
+                              f"127.0.0.1 --protocol HTTP/1.1 {backend_port}",
+                              cwd=REPO, port=backend_port)
         super().__init__(
             f"{sys.executable} {GUARD} --listen 127.0.0.1:{port} "
             f"--to 127.0.0.1:{self.backend.port} " + " ".join(options),
@@ -85,6 +86,34 @@ def test_headers_that_never_finish_are_timed_out(guarded):
         sock.sendall(b"GET / HTTP/1.1\r\n")
         assert status_of(sock).endswith("408 Request Timeout")
         assert time.monotonic() - started < 3
+
+
+def test_a_connection_that_goes_quiet_is_closed(guarded):
+    """Full headers, then nothing: the header timeout does not apply, the
+    idle timeout does (issue 32: 22 addresses x 50 such connections filled
+    the chat behind the guard)."""
+    server = guarded("--idle-seconds", "1")
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.settimeout(TIMEOUT)
+        answer = b""
+        while not answer.endswith(b"\r\n\r\n"):  # a HEAD answer has no body
+            answer += sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 200")
+        # The server keeps the connection open (HTTP/1.1); the guard ends it.
+        assert sock.recv(65536) == b"", "the guard should close a quiet connection"
+
+
+def test_a_connection_that_keeps_talking_stays_open(guarded):
+    server = guarded("--idle-seconds", "1")
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.settimeout(TIMEOUT)
+        for number in range(4):  # 2 s in all: longer than the idle timeout
+            sock.sendall(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert sock.recv(4096).startswith(b"HTTP/1.1 200"), (
+                f"request {number + 1} on one connection, every 0.5 s, should "
+                "be answered: the connection is not idle")
+            time.sleep(0.5)  # the pace of the requests, not a wait for one
 
 
 def test_at_its_open_file_limit_it_refuses_and_keeps_serving(guarded):
