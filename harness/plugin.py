@@ -156,7 +156,7 @@ class Report:
         self.config = config
         self.stops = stops
         self.order = {}  # node id: its place in the check
-        self.failed_yet = False
+        self.announced = None  # the report of the failure said at once
         self.stop_file = Path(tempfile.mkdtemp(prefix="check-")) / "stop"
 
     def terminal(self):
@@ -183,9 +183,9 @@ class Report:
         self.order = {nodeid: place for place, nodeid in enumerate(ids)}
 
     def pytest_runtest_logreport(self, report):
-        if not report.failed or self.failed_yet:
+        if not report.failed or self.announced:
             return
-        self.failed_yet = True
+        self.announced = report
         if self.stops:
             self.stop_file.touch()  # the other processes stop their checks
         if self.terminal():  # at once, before the copy's servers stop
@@ -211,10 +211,12 @@ class Report:
             "=", f"{passed} of {len(self.order)} checks pass{stopped}",
             green=not failed, red=bool(failed))
         if failed:
-            # In the check's order; a check's own sentence says more than a
-            # library's timeout.
+            # The one said at once, if it is a check's own sentence; else the
+            # first in the check's order whose sentence is (a check's own
+            # sentence says more than a library's timeout).
             first = min(failed, key=lambda report: (
                 not crash_text(report).startswith("AssertionError: "),
+                report is not self.announced,
                 self.order.get(report.nodeid, len(self.order))))
             terminalreporter.write_line(
                 f"The first that fails ({first.nodeid}):\n  " + first_sentence(first))

@@ -95,18 +95,21 @@ def expect_accepted(answer, event, hint=""):
         f"{describe(answer)}.{_hint(hint)}")
 
 
-def expect_refused(answer, event, why, error=None, starts_with=None, contains=None):
+def expect_refused(answer, event, why, error=None, starts_with=None, contains=None,
+                   fix=None):
     """`answer` is a refusal {"ok": False, "error": reason}; `why` says what was wrong
-    with the request, `error` (exact), `starts_with` or `contains` what the reason says."""
+    with the request, `error` (exact), `starts_with` or `contains` what the reason says,
+    `fix` what to change when the usual advice (refuse it in the handler) is not it."""
     if error is not None:
         wanted = {"ok": False, "error": error}
     else:
         said = (f"starting {starts_with!r}" if starts_with is not None
                 else f"containing {contains!r}" if contains is not None else "for the person")
         wanted = f"{{'ok': False, 'error': <a reason {said}>}}"
+    fix = fix or (f"Refuse it in app.py's {event} handler (raise ChatError) and let the "
+                  "error handler answer with the reason")
     message = (f"{event} {why} should be refused with {wanted}: it answered "
-               f"{describe(answer)}. Refuse it in app.py's {event} handler (raise ChatError) "
-               "and let the error handler answer with the reason")
+               f"{describe(answer)}. {fix}")
     assert is_refusal(answer) and isinstance(answer.get("error"), str), message
     if error is not None:
         assert answer == wanted, message

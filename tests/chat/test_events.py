@@ -418,6 +418,11 @@ def test_sending_too_fast_is_throttled_with_a_reason(chat_app, login, room):
         f"bob should receive the {burst} messages that were accepted: he got {len(got)}")
 
 
+ONE_BUCKET_PER_PERSON = (
+    "The bucket should be the person's, shared by all of their connections: "
+    "limiter_of(member.person_id) in send_message, not a RateLimiter per connection")
+
+
 def send_a_burst(chat_app, sio, username, room):
     burst = getattr(chat_app, "MESSAGE_BURST", None)
     assert isinstance(burst, int), "app.py should set MESSAGE_BURST, the messages allowed at once"
@@ -435,7 +440,7 @@ def test_the_tabs_of_one_person_share_one_rate_limit(chat_app, login, client, ro
     send_a_burst(chat_app, first_tab, "alice", room)
     expect_refused(send(second_tab, "alice", room, "one more"), "send_message",
                    "from alice's second tab, after a burst from her first",
-                   contains="too quickly")
+                   contains="too quickly", fix=ONE_BUCKET_PER_PERSON)
 
 
 @pytest.mark.step(7)
@@ -447,7 +452,7 @@ def test_a_new_connection_brings_no_new_burst(chat_app, login, client, room):
     again = login("alice", room, browser=client, page_id="tab-2")
     expect_refused(send(again, "alice", room, "one more"), "send_message",
                    "from alice's new connection, right after a burst from her old one",
-                   contains="too quickly")
+                   contains="too quickly", fix=ONE_BUCKET_PER_PERSON)
 
 
 @pytest.mark.step(7)
