@@ -40,6 +40,12 @@ def command(checkpoint: chain.Checkpoint, copy: str = COPY) -> str:
             f"{chain.step_name(checkpoint)}")
 
 
+def fresh_command(checkpoint: chain.Checkpoint, copy: str = COPY) -> str:
+    """A fresh copy of `checkpoint`, as a learner types it (tutorial/fresh.py)."""
+    return (f".venv/bin/python -m tutorial fresh {copy} "
+            f"{chain.step_name(checkpoint)}")
+
+
 def render(root: Path, folder: str) -> str:
     """The markdown for the placeholder of checkpoint `folder`."""
     checkpoint = chain.find(root, root / folder)
@@ -47,11 +53,10 @@ def render(root: Path, folder: str) -> str:
         raise CheckItError(f"check-it: {folder} is not a checkpoint folder")
     before = chain.previous(root, checkpoint)
     step = chain.step_name(checkpoint)
-    copy = f"cp -r {before.name} {COPY}" if before else ""
-    if before and before.finished and chain.step_folders(before.folder):
-        copy += f" && rm -r {COPY}/steps"  # the part's steps are not in it
+    copy = fresh_command(before) if before else ""
     start = (f" (to start afresh: `{copy}` from the repository folder, "
-             "then type this step)") if before else ""
+             "then type this step; a folder already there is moved aside, "
+             "never overwritten)") if before else ""
     return (
         f"Your copy is the folder `{COPY}`: your copy of the step before, "
         f"changed as above{start}. Run it from the repository folder with "
