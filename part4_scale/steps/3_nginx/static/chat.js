@@ -13,6 +13,10 @@ const form = document.getElementById("message_input_form");
 const messageInput = document.getElementById("message_input");
 const sendButton = form.querySelector("button");
 const ACK_TIMEOUT_MS = 5000;
+// Who else is here, as far as this page knows. Through Redis, the news
+// that somebody joined can come after the answer that already named them:
+// the page then says it once, not twice.
+let here = new Set();
 
 // --8<-- [start:connect]
 // NO:3
@@ -66,6 +70,7 @@ socket.on("connect", () => {
         return;
       }
       const others = answer.members.filter((name) => name !== me.username);
+      here = new Set(others);
       addLine("notice", ["span", others.length
         ? `You joined room ${me.room}. Also here: ${others.join(", ")}.`
         : `You joined room ${me.room}. Nobody else is here yet.`]);
@@ -94,6 +99,8 @@ socket.on("connect_error", (error) => {
 // --8<-- [start:join_announcement]
 // NO:5
 socket.on("join_room_announcement", (data) => {
+  if (here.has(data.username)) return;  // the answer named them already
+  here.add(data.username);
   addLine("notice", ["strong", data.username],
     ["span", " has joined the room"]);
 });
@@ -150,6 +157,7 @@ document.getElementById("leave").addEventListener("click", () => {
 // --8<-- [start:leave_announcement]
 // NO:11
 socket.on("leave_room_announcement", (data) => {
+  here.delete(data.username);
   addLine("notice", ["strong", data.username],
     ["span", " has left the room"]);
 });
