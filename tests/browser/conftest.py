@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shlex
-import shutil
 import sys
 import tempfile
 import time
@@ -395,9 +394,10 @@ def pytest_runtest_makereport(item, call):
     visitors = item.stash.get(VISITORS, [])
     if not report.failed or not visitors:
         return
-    folder = ARTIFACTS / file_name(item.name)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    # A folder of its own: two checks running at once may fail the same test.
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{file_name(item.name)}-",
+                                   dir=ARTIFACTS))
     saved = []
     for number, person in enumerate(visitors, 1):
         if person.closed:
