@@ -7,6 +7,7 @@ as the Procfile says (see README.md).
 """
 import collections
 import errno
+import functools
 import logging
 import os
 import secrets
@@ -16,6 +17,8 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
+import regex
+from confusable_homoglyphs import confusables
 from flask import (Flask, flash, redirect, render_template, request,
                    session, url_for)
 from flask_socketio import (ConnectionRefusedError, SocketIO, disconnect,
@@ -36,6 +39,13 @@ MAX_PACKET_BYTES = 16 * 1024
 MESSAGES_PER_SECOND = float(os.environ.get("CHAT_MESSAGES_PER_SECOND", "5"))
 MESSAGE_BURST = int(os.environ.get("CHAT_MESSAGE_BURST", "10"))
 MAX_PAGES_PER_PERSON = 8
+
+# Characters a name may not hold because they show as nothing or as a
+# blank: Unicode's default-ignorable ones (variation selectors, the
+# Hangul filler, the combining grapheme joiner) and the blank Braille
+# pattern. "alice\u3164" would otherwise pass for "alice".
+SHOWS_AS_NOTHING = regex.compile(
+    r"[\p{Default_Ignorable_Code_Point}\u2800]")
 
 logging.basicConfig(level=logging.INFO,
                     format="%(asctime)s %(levelname)s %(message)s")
@@ -177,13 +187,29 @@ def clean_name(value, name, max_length):
     if any(unicodedata.category(char) == "Cf" for char in value):
         raise ChatError(
             f"The {name} cannot contain invisible formatting characters.")
+    if SHOWS_AS_NOTHING.search(value):
+        raise ChatError(f"The {name} cannot contain characters that show "
+                        "as nothing or as a blank.")
     return value
 
 
+@functools.lru_cache(maxsize=4096)
+def plain_letter(char):
+    """Of `char` and the letters Unicode lists as looking like it
+    (confusables.txt), the one that comes first: a Cyrillic "а" and a
+    Latin "a" both become "a"."""
+    found = confusables.is_confusable(char, greedy=True)
+    if not found:
+        return char
+    return min([char] + [glyph["c"] for glyph in found[0]["homoglyphs"]])
+
+
 def name_key(name):
-    """A name as people read it: NFKC makes lookalike letters plain (the
-    fullwidth ones, ligatures) and casefold() ignores case."""
-    return unicodedata.normalize("NFKC", name).casefold()
+    """A name as people read it: NFKC makes lookalike forms plain (the
+    fullwidth ones, ligatures), casefold() ignores case, and letters of
+    other scripts that look the same become one."""
+    name = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(plain_letter(char) for char in name)
 
 
 def check_name_free(username, room, person_id):

@@ -212,8 +212,9 @@ def expect_not_in_page(page, text, description):
     assert text not in page, f"{description}: {text!r} is in the page"
 
 
-def expect_sent_back(client, query, message):
-    """/chat refuses the form: back to / with `message` flashed, nobody signed in."""
+def expect_sent_back(client, query, message, fix=None):
+    """/chat refuses the form: back to / with `message` flashed, nobody signed in;
+    `fix` says what to change when it does not."""
     response = client.get("/chat", query_string=query)
     location = response.headers.get("Location", "")
     # From step 5 the address carries the room back to the form: /?room=maths.
@@ -221,7 +222,8 @@ def expect_sent_back(client, query, message):
         f"/chat with {query} should redirect back to / (302): it answered "
         f"{response.status_code} {location}")
     page = page_of(client.get("/"), "the start page after a refusal")
-    expect_in_page(page, message, "the reason, flashed by /chat")
+    where = "the reason, flashed by /chat" + (f": {fix}" if fix else "")
+    expect_in_page(page, message, where)
     with client.session_transaction() as session:
         assert "username" not in session, (
             f"a refused form must not sign anybody in: the session holds {dict(session)}")

@@ -472,3 +472,42 @@ def test_a_person_has_a_cap_on_open_pages(chat_app, login, client, room):
         "once alice has closed a page she should be able to open another: on_disconnect "
         "should count her open pages down")
     freed.disconnect()
+
+
+# Step 7 also: names that look alike across scripts, or hide what they hold.
+# NFKC and casefold() (step 4) leave other scripts' letters alone: a Cyrillic
+# "а" looks exactly like a Latin "a".
+SKELETON_FIX = ("name_key() should also map letters that look alike to one "
+                "(plain_letter(), with confusable_homoglyphs)")
+OTHER_SCRIPTS = [
+    pytest.param("alice", "\u0430lice", id="Cyrillic a"),
+    pytest.param("alice", "alic\u0435", id="Cyrillic e"),
+    pytest.param("Olga", "\u039flga", id="Greek capital O"),
+]
+
+
+@pytest.mark.parametrize(("holder", "asked"), OTHER_SCRIPTS)
+@pytest.mark.step(7)
+def test_a_name_of_lookalike_letters_is_refused_on_the_form(login, client, room,
+                                                          holder, asked):
+    login(holder, room)
+    expect_sent_back(client, {"username": asked, "room": room}, taken(holder, room),
+                     fix=SKELETON_FIX)
+
+
+@pytest.mark.parametrize(("holder", "asked"), OTHER_SCRIPTS[:1])
+@pytest.mark.step(7)
+def test_a_name_of_lookalike_letters_is_refused_on_join(login, room, holder, asked):
+    late = login(asked, room, join=False)
+    login(holder, room)
+    answer = ask(late, "join_room", {"username": asked, "room": room})
+    expect_refused(answer, "join_room", f"as {asked!r} after {holder!r} joined",
+                   error=taken(holder, room), fix=SKELETON_FIX)
+
+
+@pytest.mark.parametrize("name", ["Ольга", "李明", "José", "Zoë", "Ωmega"])
+@pytest.mark.step(7)
+def test_names_in_any_script_still_join(login, room, name):
+    """The look-alike check compares names; it refuses no script."""
+    login("alice", room)
+    login(name, room)

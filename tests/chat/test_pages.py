@@ -266,3 +266,18 @@ def test_only_the_platform_s_router_is_believed_about_the_browser(checkpoint, mo
     got = seen_by_the_server(load_app_module(checkpoint).app)
     assert got == seen, (
         f"{why}: with {FORWARDED} from {PEER} the app saw {got}, not {seen}")
+
+
+# Step 7: characters that show as nothing or as a blank are not in a name: Unicode's
+# default-ignorable code points (which are not all format characters) and blank Braille.
+SHOWS_AS_NOTHING = "The username cannot contain characters that show as nothing or as a blank."
+
+
+@pytest.mark.parametrize("username", ["ali\u034fce", "alice\ufe0f", "alice\u3164",
+                                      "alice\u2800"],
+                         ids=["combining grapheme joiner", "variation selector",
+                              "Hangul filler", "blank Braille"])
+@pytest.mark.step(7)
+def test_a_name_with_characters_that_show_as_nothing_goes_back(client, username):
+    expect_sent_back(client, {"username": username, "room": "maths"}, SHOWS_AS_NOTHING,
+                     fix="clean_name() should refuse SHOWS_AS_NOTHING.search(value)")
