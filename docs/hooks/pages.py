@@ -7,7 +7,10 @@ which the tests import too:
 - tutorial/step_code.py: a checkpoint's complete code, for typing along;
 - tutorial/check_it.py: the "Check it" command of a step's page;
 - tutorial/lessons.py: each page's questions, objectives, time and key
-  points, the schedule and the exercises, from docs/lessons.yml.
+  points, the schedule and the exercises, from docs/lessons.yml;
+- tutorial/regions.py: the region of a file that an include names
+  (`--8<-- "part2_chat/app.py:def on_join_room"`), as the line numbers
+  that pymdownx.snippets reads next.
 """
 import sys
 from pathlib import Path
@@ -16,11 +19,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tutorial import (  # noqa: E402
-    check_it, lessons, step_code, what_changed)
+    check_it, lessons, regions, step_code, what_changed)
 
 
 def on_page_markdown(markdown, page, config, files, **kwargs):
-    for builder in (what_changed, step_code, check_it, lessons):
+    for builder in (what_changed, step_code, check_it, lessons, regions):
         markdown = builder.on_page_markdown(markdown, page, config, files)
     return markdown
 
