@@ -2,6 +2,7 @@
 there, in the order it is numbered, every line a learner types is on a page, its pictures can
 be remade, and it works offline.
 """
+import ast
 import json
 import os
 import re
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tutorial import chain, step_code
+from tutorial import chain, regions, step_code
 from tutorial.chain import REPO, exercises_by_id
 from harness.servers import Server, free_port
 
@@ -33,8 +34,8 @@ IMAGES_BUDGET = 500 * 1024  # bytes for all committed pictures together
 # `# NO:4` in Python, `// NO:6` in JavaScript, `<!-- NO:3 -->` in a template.
 CODE_STEP = re.compile(r"^\s*(?:#|//|<!--)\s*NO:(\d+)\b")
 PAGE_STEP = re.compile(r"^## NO:(\d+)\b", re.M)
-SNIPPET = re.compile(r'^--8<-- "(?P<path>[^":]+)(?::(?P<section>\w+))?"\s*$', re.M)
-SECTION_MARK = re.compile(r"--8<--\s*\[(?P<edge>start|end):(?P<name>\w+)\]")
+# A page's include: `--8<-- "part2_chat/app.py"` or `--8<-- "part2_chat/app.py:def chat"`.
+SNIPPET = regions.INCLUDE
 SKIPPED = re.compile(r"\.min\.js$|\.map$|LICENSE")
 
 
@@ -76,20 +77,32 @@ def page_sections(text):
     return {int(PAGE_STEP.match(part)[1]): part for part in parts if PAGE_STEP.match(part)}
 
 
-def snippet_sections(path):
-    """{name: (first line number, last line number)} of the file's --8<-- regions."""
-    sections, starts = {}, {}
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        match = SECTION_MARK.search(line)
-        if match and match["edge"] == "start":
-            starts[match["name"]] = number
-        elif match:
-            sections[match["name"]] = (starts.pop(match["name"]), number)
-    return sections
+def included_lines(markdown):
+    """{file: the line numbers that the markdown's --8<-- lines include}."""
+    shown = {}
+    for match in SNIPPET.finditer(markdown):
+        path = REPO / match["path"]
+        if match["selector"]:
+            found = regions.region(path, match["selector"])
+            numbers = set(range(found.first, found.last + 1))
+        else:
+            numbers = set(range(1, len(path.read_text().splitlines()) + 1))
+        shown.setdefault(path, set()).update(numbers)
+    return shown
 
 
-def without_snippet_marks(path):
-    return [line for line in path.read_text().splitlines() if not SECTION_MARK.search(line)]
+def selector_around(path, line):
+    """A selector for the function or class of the Python file at `path` around `line`,
+    or the general form."""
+    if path.suffix == ".py":
+        source = regions.Source(path)
+        for node in source.tree.body:
+            kind = {ast.FunctionDef: "def", ast.ClassDef: "class"}.get(type(node))
+            if kind:
+                found = source.region(f"{kind} {node.name}")
+                if found.first <= line <= found.last:
+                    return f"{kind} {node.name}"
+    return "SELECTOR"
 
 
 # The site, built once for the tests that look at it.
@@ -140,22 +153,19 @@ def test_every_step_the_page_mentions_exists_in_the_code():
 
 
 def test_each_step_shows_the_code_that_carries_its_marker():
-    """Each `## NO:n` section includes (--8<--) the marked region around every NO:n comment
-    in the checkpoint that introduces NO:n (a step folder of part 2, or part2_chat itself
-    if it has no steps), so the page shows the very lines the number belongs to."""
+    """Each `## NO:n` section includes (--8<--) a region around every NO:n comment in the
+    checkpoint that introduces NO:n (a step folder of part 2, or part2_chat itself if it
+    has no steps), so the page shows the very lines the number belongs to."""
     sections = part2_sections()
     for step in sorted(code_steps()):
         page, section = sections[step]
-        included = {(REPO / m["path"], m["section"]) for m in SNIPPET.finditer(section)}
+        shown = included_lines(section)
         for code_file, line in code_steps(introduced_in(step))[step]:
-            where = f"{code_file.relative_to(REPO).as_posix()}, line {line}"
-            regions = {(code_file, name) for name, (start, end) in
-                       snippet_sections(code_file).items() if start < line < end}
-            assert regions, f"NO:{step} at {where} is outside every --8<-- region"
-            assert regions & included, (
-                f"the NO:{step} section of docs/{page.name} should include the region around "
-                f"{where}: " + " or ".join(f'--8<-- "{path.relative_to(REPO).as_posix()}:{name}"'
-                                          for path, name in sorted(regions)))
+            name = code_file.relative_to(REPO).as_posix()
+            assert line in shown.get(code_file, set()), (
+                f"the NO:{step} section of docs/{page.name} should include the code around "
+                f'{name}, line {line}: --8<-- "{name}:{selector_around(code_file, line)}" '
+                "(CONTRIBUTING.md, Show code on a page)")
 
 
 # Facts the pages state, checked against the repository.
@@ -199,7 +209,7 @@ def test_what_changed_is_generated_for_every_pair_of_checkpoints(site):
         assert f'id="{anchor}"' in page
         assert f'href="#{anchor}"' in page  # its row in the table at the top
         places.append(page.index(f'id="{anchor}"'))
-        if without_snippet_marks(old.folder / "app.py") != without_snippet_marks(
+        if chain.shown_lines(old.folder / "app.py") != chain.shown_lines(
                 new.folder / "app.py"):
             assert f"+++ {new.name}/app.py" in page
     assert places == sorted(places)  # in the order a learner meets them
