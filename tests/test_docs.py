@@ -113,8 +113,9 @@ def site(built_site):
 
 
 def test_the_site_builds_in_strict_mode(site):
-    # --strict turns every warning into a failure: a missing snippet file or section, a
-    # broken link or anchor, a page left out of the navigation.
+    # --strict turns every warning into a failure: a missing snippet file, a broken link or
+    # anchor, a page left out of the navigation. A selector that names no region stops the
+    # build by itself (tests/test_regions.py).
     pages = {path.name for path in site.glob("*.html")}
     assert {"index.html", "part1.html", "part2.html", "part3.html", "what-changed.html",
             "troubleshooting.html", "original-defects.html", "background.html"} <= pages
@@ -215,7 +216,6 @@ def test_what_changed_is_generated_for_every_pair_of_checkpoints(site):
     assert places == sorted(places)  # in the order a learner meets them
     assert 'id="part2_chat"' in page and 'id="part3_deploy"' in page  # the pages link here
     assert "Guillermo Rauch" not in page  # the vendored client and its licence are not shown
-    assert not re.search(r"--8&lt;--\s*\[(start|end):", page)  # region marks are left out
 
 
 # Every line a learner types is on a page.
@@ -293,7 +293,7 @@ def fenced_lines(lines):
 def typed_lines(checkpoint):
     """[(path, line number, line)] of every non-blank line a learner types to make
     `checkpoint`: its hand-written files (no vendored client, no licence, nothing git
-    ignores, no --8<-- region marks; for a part folder nothing from its steps/).
+    ignores; for a part folder nothing from its steps/).
 
     A README.md is a part's prose, not code: its page includes it (part3.md includes
     part3_deploy/README.md), so only the commands in its fenced code blocks count, and
@@ -309,7 +309,7 @@ def typed_lines(checkpoint):
         if relative.name.upper() == "README.MD":
             numbered = fenced_lines(lines) if included_whole(path) else []
         found += [(path, number, line.strip()) for number, line in numbered
-                  if line.strip() and chain.SNIPPET_MARKER not in line]
+                  if line.strip()]
     return found
 
 
@@ -359,7 +359,7 @@ def test_step_code_shows_every_line_and_highlights_the_changed_ones(tmp_path):
     files = {
         "part1_hello/app.py": "a = 1\nb = 2\nprint(a)\n",
         "part1_hello/Procfile": "web: python app.py\n",
-        "part2_chat/app.py": "a = 1\n# --8<-- [start:b]\nb = 3\nprint(a)\nprint(b)\n",
+        "part2_chat/app.py": "a = 1\nb = 3\nprint(a)\nprint(b)\n",
         "part2_chat/Procfile": "web: python app.py\n",
         "part2_chat/templates/base.html": "<p>{{ name }}</p>\n",
         "part2_chat/static/client.min.js": "vendored();\n",
@@ -381,7 +381,6 @@ def test_step_code_shows_every_line_and_highlights_the_changed_ones(tmp_path):
     parser.feed(html)
     assert {"a = 1", "b = 3", "print(a)", "print(b)", "web: python app.py",
             "<p>{{ name }}</p>"} <= parser.lines()
-    assert "# --8<-- [start:b]" not in parser.lines()
     assert [line.strip() for line in parser.highlighted] == ["b = 3", "print(b)"]
 
 

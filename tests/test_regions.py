@@ -192,15 +192,6 @@ def test_an_include_becomes_snippets_line_numbers(folder):
         '--8<-- "app.py"\n--8<-- "app.py:2:4"\n')
 
 
-def test_a_region_leaves_out_the_old_section_markers(tmp_path):
-    path = tmp_path / "app.py"
-    path.write_text("x = 1\n# --8<-- [start:chat]\n# Why.\n# --8<-- [start:inner]\n"
-                    "def chat():\n    return 1\n# --8<-- [end:inner]\n# --8<-- [end:chat]\n")
-    found = regions.region(path, "def chat")
-    assert found.ranges() == "3:3,5:6"
-    assert regions.lines_of(path, "def chat") == ["# Why.", "def chat():", "    return 1"]
-
-
 def test_the_build_stops_naming_the_page_the_file_and_the_selector(folder):
     plugin_error = pytest.importorskip("mkdocs.exceptions").PluginError
     page = SimpleNamespace(file=SimpleNamespace(src_uri="part2-4-leaving.md"))
@@ -209,7 +200,7 @@ def test_the_build_stops_naming_the_page_the_file_and_the_selector(folder):
         regions.on_page_markdown('--8<-- "app.py:def on_leave_room"\n', page, config, None)
     assert str(error.value) == (
         'docs/part2-4-leaving.md: --8<-- "app.py:def on_leave_room": '
-        "there is no def on_leave_room in the file")
+        "there is no def on_leave_room in the file (CONTRIBUTING.md, Show code on a page)")
 
 
 def docs_includes():
@@ -222,3 +213,15 @@ def docs_includes():
 def test_every_include_on_the_pages_names_one_region(page, path, selector):
     assert regions.lines_of(REPO / path, selector), f"{page}: {path}:{selector}"
 
+
+def test_the_lesson_code_carries_no_snippet_markers():
+    """The pages name their regions from outside: a learner's copy of a folder, and the
+    finished chat people reuse, carry no `--8<--` lines."""
+    folders = [REPO / name for name in ("part1_hello", "part2_chat", "part3_deploy",
+                                        "part4_scale", "exercises")]
+    found = [f"{path.relative_to(REPO)}:{number}" for folder in folders
+             for path in sorted(folder.rglob("*")) if path.is_file()
+             and not path.name.endswith((".min.js", ".map", ".pyc"))
+             for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1)
+             if regions.SECTION_MARKER.search(line)]
+    assert not found, f"{len(found)} snippet markers, e.g. {', '.join(found[:5])}"

@@ -25,8 +25,8 @@ from tutorial import lessons
 REPO = Path(__file__).resolve().parent.parent
 EXERCISES_FOLDER = "exercises"  # the exercises' solutions, one folder each
 # "About 120" lines a step or an exercise: changed non-blank lines of its
-# hand-written files (templates, CSS and JS included; vendored files, the
-# snippet region markers and README prose left out).
+# hand-written files (templates, CSS and JS included; vendored files and
+# README prose left out).
 MAX_CHANGED_LINES = 130
 # Lesson code fits a code box on a page without scrolling sideways.
 MAX_LINE_LENGTH = 79
@@ -115,9 +115,6 @@ def is_in_steps(relative: str | Path) -> bool:
 
 # The files of a checkpoint: what the docs show and the tests count.
 
-SNIPPET_MARKER = "--8<--"  # lines that mark regions for the pages' snippet includes
-
-
 def is_part_folder(folder: str | Path) -> bool:
     return bool(PART_FOLDER.fullmatch(Path(folder).name))
 
@@ -197,15 +194,15 @@ def hand_written_files(folder: str | Path) -> list[Path]:
 
 
 def shown_lines(path: str | Path) -> list[str] | None:
-    """The file's lines (without line ends) as the pages show them, without the lines that
-    carry snippet region markers; None if it is not UTF-8 text."""
+    """The file's lines (without line ends) as the pages show them; None if it is not
+    UTF-8 text."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (UnicodeDecodeError, OSError):
         return None
     if "\0" in text:
         return None
-    return [line for line in text.splitlines() if SNIPPET_MARKER not in line]
+    return text.splitlines()
 
 
 def code_files(folder: str | Path) -> list[Path]:

@@ -64,29 +64,16 @@ class RegionError(Exception):
     """A selector that names no region of its file, or more than one."""
 
 
-# The snippet section markers the lesson code carried until the pages named their regions
-# from outside (`# --8<-- [start:name]`): left out of what a selector reads.
+# pymdownx.snippets' section markers (`# --8<-- [start:name]`), which the lesson code
+# carried until the pages named their regions from outside: tests/test_regions.py keeps
+# them out.
 SECTION_MARKER = re.compile(r"--8<--\s*\[(?:start|end):[\w-]+\]")
-# pymdownx.snippets' own section names, which only those markers define.
-SECTION_NAME = re.compile(r"[A-Za-z][\w-]*")
 
 
 @dataclass(frozen=True)
 class Region:
     first: int  # line numbers, from 1, both included
     last: int
-    skipped: tuple[int, ...] = ()  # section marker lines in between, not shown
-
-    def ranges(self) -> str:
-        """The region in pymdownx.snippets' form: `12:30`, or `12:14,16:30`."""
-        ranges, start = [], self.first
-        for number in sorted(self.skipped):
-            if start < number:
-                ranges.append(f"{start}:{number - 1}")
-            start = number + 1
-        if start <= self.last:
-            ranges.append(f"{start}:{self.last}")
-        return ",".join(ranges)
 
 
 def kind_of(path: Path) -> str:
@@ -243,11 +230,7 @@ class Source:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.kind = kind_of(path)
-        every = path.read_text(encoding="utf-8").splitlines()
-        # The line numbers of the lines a selector reads: all but section markers.
-        self.numbers = [number for number, line in enumerate(every, 1)
-                        if not SECTION_MARKER.search(line)]
-        self.lines = [every[number - 1] for number in self.numbers]
+        self.lines = path.read_text(encoding="utf-8").splitlines()
         self._tree = None
 
     @property
@@ -327,7 +310,7 @@ class Source:
         if len(found) > 1:
             raise RegionError(
                 f"{selector!r} is ambiguous: it names {len(found)} regions, from lines "
-                + ", ".join(str(self.numbers[first]) for first, _ in found)
+                + ", ".join(str(first + 1) for first, _ in found)
                 + "; make it longer, or end a range (` .. `) at something after the one "
                 "you mean")
         return found[0]
@@ -355,9 +338,7 @@ class Source:
             if not above:
                 raise RegionError(f"{first_selector!r} starts after {last_selector!r} ends")
             first = above[-1]
-        first, last = self.numbers[first], self.numbers[last]
-        return Region(first, last, tuple(number for number in range(first, last + 1)
-                                         if number not in self.numbers))
+        return Region(first + 1, last + 1)
 
 
 def assigns(node: ast.stmt, name: str) -> bool:
@@ -382,18 +363,15 @@ def region(path: str | Path, selector: str) -> Region:
 def lines_of(path: str | Path, selector: str) -> list[str]:
     """The text of the region, as a page shows it."""
     found = region(path, selector)
-    every = Path(path).read_text(encoding="utf-8").splitlines()
-    return [every[number - 1] for number in range(found.first, found.last + 1)
-            if number not in found.skipped]
+    return Path(path).read_text(encoding="utf-8").splitlines()[found.first - 1:found.last]
 
 
 # The pages.
 
 def is_selector(text: str | None) -> bool:
     """Whether the text after an include's colon is a selector of ours (not a whole
-    file, snippets' line numbers or a section that markers in the file define)."""
-    return (text is not None and not LINE_NUMBERS.fullmatch(text)
-            and not SECTION_NAME.fullmatch(text))
+    file, nor snippets' line numbers)."""
+    return text is not None and not LINE_NUMBERS.fullmatch(text)
 
 
 def includes(markdown: str) -> list[re.Match[str]]:
@@ -410,8 +388,8 @@ def replace_includes(markdown: str, root: Path, page_name: str = "the page") -> 
             found = region(root / match["path"], match["selector"])
         except RegionError as error:
             raise RegionError(f'{page_name}: --8<-- "{match["path"]}:{match["selector"]}": '
-                              f"{error}") from None
-        return f'{match["indent"]}--8<-- "{match["path"]}:{found.ranges()}"'
+                              f"{error} (CONTRIBUTING.md, Show code on a page)") from None
+        return f'{match["indent"]}--8<-- "{match["path"]}:{found.first}:{found.last}"'
     return INCLUDE.sub(replace, markdown)
 
 

@@ -31,8 +31,8 @@ each with CONTEXT lines around it and the file's line numbers, then whole, folde
 
 A note names the files that are gone and the vendored files (*.min.js, *.map, LICENSE
 files) to copy, which are not shown. Left out altogether: README.md files (a part's prose,
-which its page includes), __pycache__, hidden folders, files git ignores, a part folder's
-steps/, and lines carrying `--8<--` (the snippet region markers).
+which its page includes), __pycache__, hidden folders, files git ignores and a part
+folder's steps/.
 """
 from __future__ import annotations
 

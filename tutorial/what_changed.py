@@ -14,9 +14,8 @@ Each section's anchor is the later checkpoint's path with "/" made "-": `#part2_
 
 Vendored files (*.min.js, *.map, LICENSE files) are listed but their diffs are not shown
 and their lines are not counted. Left out altogether: __pycache__, hidden folders, files
-that git ignores (a server's run-time files), a part folder's steps/ (each step is a
-checkpoint of its own), and the lines carrying `--8<--` comments that mark regions for the
-docs' snippet includes.
+that git ignores (a server's run-time files) and a part folder's steps/ (each step is a
+checkpoint of its own).
 """
 from __future__ import annotations
 

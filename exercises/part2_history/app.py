@@ -87,7 +87,6 @@ def clean_text(value, name, max_length):
     return value
 
 
-# --8<-- [start:names]
 def clean_name(value, name, max_length):
     """clean_text, and no format characters (Unicode's Cf): they are
     invisible, so "ali\u200bce" would pass for "alice". Messages keep
@@ -115,7 +114,6 @@ def check_name_free(username, room, person_id):
                 and member.person_id != person_id):
             raise ChatError(f"Somebody called {member.username} is in room "
                             f"{room} already. Please choose another name.")
-# --8<-- [end:names]
 
 
 def read_fields(data, *names):
@@ -154,7 +152,6 @@ def limits():
             "max_message_length": MAX_MESSAGE_LENGTH}
 
 
-# --8<-- [start:security_headers]
 # The session cookie is never readable by JavaScript (HttpOnly), and is
 # not sent along when another site posts to this one (SameSite).
 app.config.update(SESSION_COOKIE_HTTPONLY=True,
@@ -182,19 +179,15 @@ def add_security_headers(response):
     # never see it in the Referer header.
     headers["Referrer-Policy"] = "same-origin"
     return response
-# --8<-- [end:security_headers]
 
 
-# --8<-- [start:home]
 # NO:1
 # The start page: a form that asks for a username and a room.
 @app.route("/")
 def home():
     return render_template("index.html")
-# --8<-- [end:home]
 
 
-# --8<-- [start:chat]
 # NO:2
 # The form arrives here. Valid values go into the signed session cookie:
 # from now on the server reads the name and the room from there, so a
@@ -219,10 +212,8 @@ def chat():
     # the same person.
     return render_template("chat.html", username=username, room=room,
                            page_id=secrets.token_urlsafe(16))
-# --8<-- [end:chat]
 
 
-# --8<-- [start:on_connect]
 @socketio.on("connect")
 def on_connect(auth=None):
     # Only pages opened through /chat get in: a connection without a
@@ -235,10 +226,8 @@ def on_connect(auth=None):
     except ChatError:
         raise ConnectionRefusedError(
             "Choose a username and a room on the start page first.") from None
-# --8<-- [end:on_connect]
 
 
-# --8<-- [start:join_room]
 # NO:4
 # The page asks to join its room. The name and room come from the
 # session; the payload only has to agree with them.
@@ -275,10 +264,8 @@ def add_member(username, room, page_id):
     # Everybody else in the room hears about the newcomer (NO:5).
     emit("join_room_announcement", {"username": username, "room": room},
          to=room, include_self=False)
-# --8<-- [end:join_room]
 
 
-# --8<-- [start:find_ghost]
 def find_ghost(page_id, username, room):
     """The id of an older connection from the same page, if any."""
     if not isinstance(page_id, str) or not page_id:
@@ -288,10 +275,8 @@ def find_ghost(page_id, username, room):
                 page_id, username, room):
             return sid
     return None
-# --8<-- [end:find_ghost]
 
 
-# --8<-- [start:send_message]
 # NO:7
 # A message arrives. It goes to the sender's own room and nowhere else.
 @socketio.on("send_message")
@@ -310,10 +295,8 @@ def on_send_message(data=None, *_):
     # The whole room, the sender included, receives it (NO:8).
     emit("receive_message", sent, to=member.room)
     return {"ok": True}
-# --8<-- [end:send_message]
 
 
-# --8<-- [start:leave_room]
 # NO:10
 # The page says goodbye (the Leave button). Closing the tab or losing the
 # network ends up in on_disconnect below, which announces it the same way.
@@ -345,10 +328,8 @@ def announce_leave(member):
     emit("leave_room_announcement",
          {"username": member.username, "room": member.room},
          to=member.room)
-# --8<-- [end:leave_room]
 
 
-# --8<-- [start:on_error]
 @socketio.on_error_default
 def on_error(error):
     """Turn an exception in any event handler into an answer."""
@@ -359,10 +340,8 @@ def on_error(error):
     log.exception("Unexpected error while handling %s", event)
     return {"ok": False,
             "error": "Something went wrong on the server. Please try again."}
-# --8<-- [end:on_error]
 
 
-# --8<-- [start:main]
 if __name__ == "__main__":
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
@@ -377,4 +356,3 @@ if __name__ == "__main__":
     # Python code on this computer.
     socketio.run(app, host=host, port=port,
                  debug=os.environ.get("FLASK_DEBUG") == "1")
-# --8<-- [end:main]

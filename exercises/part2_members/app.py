@@ -75,7 +75,6 @@ def clean_text(value, name, max_length):
     return value
 
 
-# --8<-- [start:names]
 def clean_name(value, name, max_length):
     """clean_text, and no format characters (Unicode's Cf): they are
     invisible, so "ali\u200bce" would pass for "alice". Messages keep
@@ -103,7 +102,6 @@ def check_name_free(username, room, person_id):
                 and member.person_id != person_id):
             raise ChatError(f"Somebody called {member.username} is in room "
                             f"{room} already. Please choose another name.")
-# --8<-- [end:names]
 
 
 def members_of(room):
@@ -119,16 +117,13 @@ def limits():
             "max_message_length": MAX_MESSAGE_LENGTH}
 
 
-# --8<-- [start:home]
 # NO:1
 # The start page: a form that asks for a username and a room.
 @app.route("/")
 def home():
     return render_template("index.html")
-# --8<-- [end:home]
 
 
-# --8<-- [start:chat]
 # NO:2
 # The form arrives here. Valid values go into the signed session cookie:
 # from now on the server reads the name and the room from there, so a
@@ -149,10 +144,8 @@ def chat():
     # A random id for this browser, made once: its tabs are one person.
     session.setdefault("person_id", secrets.token_urlsafe(16))
     return render_template("chat.html", username=username, room=room)
-# --8<-- [end:chat]
 
 
-# --8<-- [start:on_connect]
 @socketio.on("connect")
 def on_connect(auth=None):
     # Only pages opened through /chat get in: a connection without a
@@ -165,10 +158,8 @@ def on_connect(auth=None):
     except ChatError:
         raise ConnectionRefusedError(
             "Choose a username and a room on the start page first.") from None
-# --8<-- [end:on_connect]
 
 
-# --8<-- [start:join_room]
 # NO:4
 # The page asks to join its room. The name and room come from the
 # session, never from the event's data.
@@ -195,10 +186,8 @@ def add_member(username, room):
     emit("join_room_announcement", {"username": username, "room": room,
                                     "members": members_of(room)},
          to=room, include_self=False)
-# --8<-- [end:join_room]
 
 
-# --8<-- [start:send_message]
 # NO:7
 # A message arrives. It goes to the sender's own room and nowhere else,
 # under the sender's own name: both come from the members list.
@@ -213,10 +202,8 @@ def on_send_message(data):
                              "room": member.room, "message": message},
          to=member.room)
     return {"ok": True}
-# --8<-- [end:send_message]
 
 
-# --8<-- [start:leave_room]
 # NO:10
 # The page says goodbye (the Leave button). Closing the tab or losing the
 # network ends up in on_disconnect below, which announces it the same way.
@@ -244,10 +231,8 @@ def announce_leave(member):
          {"username": member.username, "room": member.room,
           "members": members_of(member.room)},
          to=member.room)
-# --8<-- [end:leave_room]
 
 
-# --8<-- [start:main]
 if __name__ == "__main__":
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
@@ -262,4 +247,3 @@ if __name__ == "__main__":
     # Python code on this computer.
     socketio.run(app, host=host, port=port,
                  debug=os.environ.get("FLASK_DEBUG") == "1")
-# --8<-- [end:main]

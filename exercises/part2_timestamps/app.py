@@ -67,16 +67,13 @@ def limits():
             "max_message_length": MAX_MESSAGE_LENGTH}
 
 
-# --8<-- [start:home]
 # NO:1
 # The start page: a form that asks for a username and a room.
 @app.route("/")
 def home():
     return render_template("index.html")
-# --8<-- [end:home]
 
 
-# --8<-- [start:chat]
 # NO:2
 # The form arrives here. Valid values go into the signed session cookie:
 # from now on the server reads the name and the room from there, so a
@@ -94,10 +91,8 @@ def chat():
     session["username"] = username
     session["room"] = room
     return render_template("chat.html", username=username, room=room)
-# --8<-- [end:chat]
 
 
-# --8<-- [start:on_connect]
 @socketio.on("connect")
 def on_connect(auth=None):
     # Only pages opened through /chat get in: a connection without a
@@ -108,10 +103,8 @@ def on_connect(auth=None):
     except ChatError:
         raise ConnectionRefusedError(
             "Choose a username and a room on the start page first.") from None
-# --8<-- [end:on_connect]
 
 
-# --8<-- [start:join_room]
 # NO:4
 # The page asks to join its room. The name and room come from the
 # session, never from the event's data.
@@ -124,10 +117,8 @@ def on_join_room(data=None):
     emit("join_room_announcement", {"username": username, "room": room},
          to=room, include_self=False)
     return {"ok": True}
-# --8<-- [end:join_room]
 
 
-# --8<-- [start:send_message]
 # NO:7
 # A message arrives. It goes to the sender's own room and nowhere else,
 # under the sender's own name: both come from the session.
@@ -143,10 +134,8 @@ def on_send_message(data):
                              "message": message, "time": sent},
          to=room)
     return {"ok": True}
-# --8<-- [end:send_message]
 
 
-# --8<-- [start:main]
 if __name__ == "__main__":
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
@@ -161,4 +150,3 @@ if __name__ == "__main__":
     # Python code on this computer.
     socketio.run(app, host=host, port=port,
                  debug=os.environ.get("FLASK_DEBUG") == "1")
-# --8<-- [end:main]

@@ -102,7 +102,6 @@ class ChatError(Exception):
     """A request we refuse, with a reason written for its sender."""
 
 
-# --8<-- [start:rate_limiter]
 class RateLimiter:
     """A token bucket: `burst` messages at once, then `rate` a second."""
 
@@ -142,7 +141,6 @@ def limiter_of(person_id):
                 del limiters[person]
         limiters[person_id] = RateLimiter(MESSAGES_PER_SECOND, MESSAGE_BURST)
     return limiters[person_id]
-# --8<-- [end:rate_limiter]
 
 
 @dataclass
@@ -178,7 +176,6 @@ def clean_text(value, name, max_length):
     return value
 
 
-# --8<-- [start:names]
 def clean_name(value, name, max_length):
     """clean_text, and no format characters (Unicode's Cf): they are
     invisible, so "ali\u200bce" would pass for "alice". Messages keep
@@ -222,7 +219,6 @@ def check_name_free(username, room, person_id):
                 and member.person_id != person_id):
             raise ChatError(f"Somebody called {member.username} is in room "
                             f"{room} already. Please choose another name.")
-# --8<-- [end:names]
 
 
 def read_fields(data, *names):
@@ -261,18 +257,15 @@ def limits():
             "max_message_length": MAX_MESSAGE_LENGTH}
 
 
-# --8<-- [start:security_headers]
 # The session cookie is never readable by JavaScript (HttpOnly), and is
 # not sent along when another site posts to this one (SameSite).
 app.config.update(SESSION_COOKIE_HTTPONLY=True,
                   SESSION_COOKIE_SAMESITE="Lax")
-# --8<-- [start:https_only]
 # On the platform (it sets DYNO) the router serves the chat over HTTPS:
 # nothing goes over plain http there, the cookie included (Secure). On
 # your own computer http://127.0.0.1 keeps working.
 HTTPS_ONLY = "DYNO" in os.environ
 app.config["SESSION_COOKIE_SECURE"] = HTTPS_ONLY
-# --8<-- [end:https_only]
 
 # What our pages may load and do: only files from this server, so no
 # inline script or style (an injected one never runs); Socket.IO to this
@@ -283,7 +276,6 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; connect-src 'self'; "
                            "form-action 'self'; frame-ancestors 'none'")
 
 
-# --8<-- [start:redirect_to_https]
 @app.before_request
 def redirect_to_https():
     """On the platform, send a visit that came as http:// to https://.
@@ -292,7 +284,6 @@ def redirect_to_https():
     if (HTTPS_ONLY and request.scheme == "http"
             and request.endpoint != "health"):
         return redirect(request.url.replace("http://", "https://", 1), 301)
-# --8<-- [end:redirect_to_https]
 
 
 @app.after_request
@@ -307,14 +298,11 @@ def add_security_headers(response):
     # The chat page's address holds the name and the room: other sites
     # never see it in the Referer header.
     headers["Referrer-Policy"] = "same-origin"
-    # --8<-- [start:hsts]
     if HTTPS_ONLY and request.is_secure:
         # HSTS: for a year this browser goes to https:// here by itself,
         # even for a typed http:// address. (It counts over HTTPS only.)
         headers["Strict-Transport-Security"] = "max-age=31536000"
-    # --8<-- [end:hsts]
     return response
-# --8<-- [end:security_headers]
 
 
 # A health check: the platform, a load balancer or an uptime monitor asks
@@ -326,16 +314,13 @@ def health():
     return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
 
 
-# --8<-- [start:home]
 # NO:1
 # The start page: a form that asks for a username and a room.
 @app.route("/")
 def home():
     return render_template("index.html")
-# --8<-- [end:home]
 
 
-# --8<-- [start:chat]
 # NO:2
 # The form arrives here. Valid values go into the signed session cookie:
 # from now on the server reads the name and the room from there, so a
@@ -360,10 +345,8 @@ def chat():
     # the same person.
     return render_template("chat.html", username=username, room=room,
                            page_id=secrets.token_urlsafe(16))
-# --8<-- [end:chat]
 
 
-# --8<-- [start:on_connect]
 @socketio.on("connect")
 def on_connect(auth=None):
     # Only pages opened through /chat get in: a connection without a
@@ -383,10 +366,8 @@ def on_connect(auth=None):
             f"You have {MAX_PAGES_PER_PERSON} chat pages open already: "
             "close one, then reload this page.")
     open_pages[session["person_id"]] += 1
-# --8<-- [end:on_connect]
 
 
-# --8<-- [start:join_room]
 # NO:4
 # The page asks to join its room. The name and room come from the
 # session; the payload only has to agree with them.
@@ -422,10 +403,8 @@ def add_member(username, room, page_id):
     # Everybody else in the room hears about the newcomer (NO:5).
     emit("join_room_announcement", {"username": username, "room": room},
          to=room, include_self=False)
-# --8<-- [end:join_room]
 
 
-# --8<-- [start:find_ghost]
 def find_ghost(page_id, username, room):
     """The id of an older connection from the same page, if any."""
     if not isinstance(page_id, str) or not page_id:
@@ -435,10 +414,8 @@ def find_ghost(page_id, username, room):
                 page_id, username, room):
             return sid
     return None
-# --8<-- [end:find_ghost]
 
 
-# --8<-- [start:send_message]
 # NO:7
 # A message arrives. It goes to the sender's own room and nowhere else.
 @socketio.on("send_message")
@@ -459,10 +436,8 @@ def on_send_message(data=None, *_):
                              "room": member.room, "message": message},
          to=member.room)
     return {"ok": True}
-# --8<-- [end:send_message]
 
 
-# --8<-- [start:leave_room]
 # NO:10
 # The page says goodbye (the Leave button). Closing the tab or losing the
 # network ends up in on_disconnect below, which announces it the same way.
@@ -495,10 +470,8 @@ def announce_leave(member):
     emit("leave_room_announcement",
          {"username": member.username, "room": member.room},
          to=member.room)
-# --8<-- [end:leave_room]
 
 
-# --8<-- [start:on_error]
 @socketio.on_error_default
 def on_error(error):
     """Turn an exception in any event handler into an answer."""
@@ -509,10 +482,8 @@ def on_error(error):
     log.exception("Unexpected error while handling %s", event)
     return {"ok": False,
             "error": "Something went wrong on the server. Please try again."}
-# --8<-- [end:on_error]
 
 
-# --8<-- [start:port_in_use]
 def port_in_use(host, port):
     """Whether another server already listens on `host` at `port`.
 
@@ -532,10 +503,8 @@ def port_in_use(host, port):
         except OSError as error:
             return error.errno == errno.EADDRINUSE
     return False
-# --8<-- [end:port_in_use]
 
 
-# --8<-- [start:main]
 if __name__ == "__main__":
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
@@ -554,4 +523,3 @@ if __name__ == "__main__":
     # Python code on this computer.
     socketio.run(app, host=host, port=port,
                  debug=os.environ.get("FLASK_DEBUG") == "1")
-# --8<-- [end:main]

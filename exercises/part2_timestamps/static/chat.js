@@ -8,15 +8,12 @@ const messageList = document.getElementById("messages");
 const form = document.getElementById("message_input_form");
 const messageInput = document.getElementById("message_input");
 
-// --8<-- [start:connect]
 // NO:3
 // io() with no address connects to the server that served this page,
 // whatever its name, port or scheme (a laptop on a classroom network,
 // or https on a host).
 const socket = io();
-// --8<-- [end:connect]
 
-// --8<-- [start:add_line]
 // Every line of the chat is built from text nodes: nothing a user typed
 // is ever treated as HTML, so "<b>" shows as "<b>" and a script in a
 // name never runs.
@@ -31,26 +28,20 @@ function addLine(className, ...parts) {
   messageList.appendChild(line);
   line.scrollIntoView({ block: "end" });
 }
-// --8<-- [end:add_line]
 
-// --8<-- [start:join]
 // Handlers are registered once, here, and not inside "connect": that
 // event fires again on every reconnection, and each registration would
 // show every message once more.
 socket.on("connect", () => {
   socket.emit("join_room", me);
 });
-// --8<-- [end:join]
 
-// --8<-- [start:join_announcement]
 // NO:5
 socket.on("join_room_announcement", (data) => {
   addLine("notice", ["strong", data.username],
     ["span", " has joined the room"]);
 });
-// --8<-- [end:join_announcement]
 
-// --8<-- [start:send]
 // NO:6
 // The text stays in the box until the server has answered.
 form.addEventListener("submit", (event) => {
@@ -62,9 +53,7 @@ form.addEventListener("submit", (event) => {
     messageInput.focus();
   });
 });
-// --8<-- [end:send]
 
-// --8<-- [start:receive]
 // NO:8
 // Your own messages say "(you)" in words, which a screen reader reads
 // too, and the class "mine" gives them a look of their own (style.css).
@@ -81,4 +70,3 @@ function localTime(utc) {
   return new Date(utc).toLocaleTimeString([],
     { hour: "2-digit", minute: "2-digit" }) + " ";
 }
-// --8<-- [end:receive]

@@ -17,24 +17,19 @@ const ACK_TIMEOUT_MS = 5000;
 // that somebody joined can come after the answer that already named them:
 // the page then says it once, not twice.
 let here = new Set();
-// --8<-- [start:history]
 // Every message has an id from the server, counting up in its room.
 // lastId is the newest id up to which this page has seen everything:
 // after a reconnection the server sends what came later, and seenIds
 // keeps a message from being shown twice.
 let lastId = null;
 const seenIds = new Set();
-// --8<-- [end:history]
 
-// --8<-- [start:connect]
 // NO:3
 // io() with no address connects to the server that served this page,
 // whatever its name, port or scheme (a laptop on a classroom network,
 // or https on a host).
 const socket = io();
-// --8<-- [end:connect]
 
-// --8<-- [start:add_line]
 // Every line of the chat is built from text nodes: nothing a user typed
 // is ever treated as HTML, so "<b>" shows as "<b>" and a script in a
 // name never runs.
@@ -50,7 +45,6 @@ function addLine(className, ...parts) {
   line.scrollIntoView({ block: "end" });
   return line;
 }
-// --8<-- [end:add_line]
 
 function showError(text) {
   errorLine.textContent = text;
@@ -63,7 +57,6 @@ function setStatus(text, connected) {
   sendButton.disabled = !connected;
 }
 
-// --8<-- [start:join]
 // Handlers are registered once, here, and not inside "connect": that
 // event fires again on every reconnection, and each registration would
 // show every message once more.
@@ -93,7 +86,6 @@ socket.on("connect", () => {
         : `You joined room ${me.room}. Nobody else is here yet.`]);
     });
 });
-// --8<-- [end:join]
 
 socket.on("disconnect", (reason) => {
   // The client reconnects by itself unless the server sent it away.
@@ -113,7 +105,6 @@ socket.on("connect_error", (error) => {
   }
 });
 
-// --8<-- [start:join_announcement]
 // NO:5
 socket.on("join_room_announcement", (data) => {
   if (here.has(data.username)) return;  // the answer named them already
@@ -121,9 +112,7 @@ socket.on("join_room_announcement", (data) => {
   addLine("notice", ["strong", data.username],
     ["span", " has joined the room"]);
 });
-// --8<-- [end:join_announcement]
 
-// --8<-- [start:send]
 // NO:6
 // Sending waits for the server's answer: the text stays in the box
 // until the server accepted it, and a refusal is shown with its reason.
@@ -146,9 +135,7 @@ form.addEventListener("submit", (event) => {
       messageInput.focus();
     });
 });
-// --8<-- [end:send]
 
-// --8<-- [start:receive]
 // NO:8
 // Your own messages say "(you)" in words, which a screen reader reads
 // too, and the class "mine" gives them a look of their own (style.css).
@@ -172,9 +159,7 @@ socket.on("receive_message", (data) => {
       previous ? previous.nextSibling : messageList.firstChild);
   }
 });
-// --8<-- [end:receive]
 
-// --8<-- [start:leave]
 // NO:9
 // The Leave button says goodbye and goes back to the start page. Closing
 // the tab needs no code: the server notices the connection closing and
@@ -184,13 +169,10 @@ document.getElementById("leave").addEventListener("click", () => {
   if (!socket.connected) return goHome();
   socket.timeout(ACK_TIMEOUT_MS).emit("leave_room", me, goHome);
 });
-// --8<-- [end:leave]
 
-// --8<-- [start:leave_announcement]
 // NO:11
 socket.on("leave_room_announcement", (data) => {
   here.delete(data.username);
   addLine("notice", ["strong", data.username],
     ["span", " has left the room"]);
 });
-// --8<-- [end:leave_announcement]

@@ -59,16 +59,13 @@ def limits():
             "max_room_length": MAX_ROOM_LENGTH}
 
 
-# --8<-- [start:home]
 # NO:1
 # The start page: a form that asks for a username and a room.
 @app.route("/")
 def home():
     return render_template("index.html")
-# --8<-- [end:home]
 
 
-# --8<-- [start:chat]
 # NO:2
 # The form arrives here. Valid values go into the signed session cookie:
 # from now on the server reads the name and the room from there, so a
@@ -86,7 +83,6 @@ def chat():
     session["username"] = username
     session["room"] = room
     return render_template("chat.html", username=username, room=room)
-# --8<-- [end:chat]
 
 
 if __name__ == "__main__":

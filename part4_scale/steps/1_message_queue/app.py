@@ -9,7 +9,6 @@ message that everybody in the room sees; the browser's steps are in
 templates/ and static/chat.js. On the platform, gunicorn runs this file
 as the Procfile says (see README.md).
 """
-# --8<-- [start:monkey_patch]
 if __name__ == "__main__":
     # `python app.py` runs on eventlet, whose green threads must replace
     # the standard library's blocking sockets before anything (the Redis
@@ -17,7 +16,6 @@ if __name__ == "__main__":
     # themselves.
     import eventlet
     eventlet.monkey_patch()
-# --8<-- [end:monkey_patch]
 
 import collections
 import errno
@@ -104,12 +102,10 @@ app = Flask(__name__)
 app.config["SECRET_KEY"] = secret_key_from_environment()
 # No cors_allowed_origins: Socket.IO then only accepts pages served by
 # this server.
-# --8<-- [start:message_queue]
 # message_queue: every emit goes through Redis, so every process delivers
 # it to the members of the room that it holds.
 socketio = SocketIO(app, max_http_buffer_size=MAX_PACKET_BYTES,
                     async_mode=async_mode(), message_queue=REDIS_URL)
-# --8<-- [end:message_queue]
 # The platform's router ends HTTPS and passes the request on over HTTP,
 # saying so in X-Forwarded-For and X-Forwarded-Proto. There (it sets
 # DYNO) trust that one proxy, so that Flask sees https and the browser's
@@ -200,7 +196,6 @@ def clean_text(value, name, max_length):
     return value
 
 
-# --8<-- [start:names]
 def clean_name(value, name, max_length):
     """clean_text, and no format characters (Unicode's Cf): they are
     invisible, so "ali\u200bce" would pass for "alice". Messages keep
@@ -244,7 +239,6 @@ def check_name_free(username, room, person_id):
                 and member.person_id != person_id):
             raise ChatError(f"Somebody called {member.username} is in room "
                             f"{room} already. Please choose another name.")
-# --8<-- [end:names]
 
 
 def read_fields(data, *names):
@@ -283,18 +277,15 @@ def limits():
             "max_message_length": MAX_MESSAGE_LENGTH}
 
 
-# --8<-- [start:security_headers]
 # The session cookie is never readable by JavaScript (HttpOnly), and is
 # not sent along when another site posts to this one (SameSite).
 app.config.update(SESSION_COOKIE_HTTPONLY=True,
                   SESSION_COOKIE_SAMESITE="Lax")
-# --8<-- [start:https_only]
 # On the platform (it sets DYNO) the router serves the chat over HTTPS:
 # nothing goes over plain http there, the cookie included (Secure). On
 # your own computer http://127.0.0.1 keeps working.
 HTTPS_ONLY = "DYNO" in os.environ
 app.config["SESSION_COOKIE_SECURE"] = HTTPS_ONLY
-# --8<-- [end:https_only]
 
 # What our pages may load and do: only files from this server, so no
 # inline script or style (an injected one never runs); Socket.IO to this
@@ -305,7 +296,6 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; connect-src 'self'; "
                            "form-action 'self'; frame-ancestors 'none'")
 
 
-# --8<-- [start:redirect_to_https]
 @app.before_request
 def redirect_to_https():
     """On the platform, send a visit that came as http:// to https://.
@@ -313,7 +303,6 @@ def redirect_to_https():
     301 says "moved for good", so browsers remember it."""
     if HTTPS_ONLY and request.scheme == "http":
         return redirect(request.url.replace("http://", "https://", 1), 301)
-# --8<-- [end:redirect_to_https]
 
 
 @app.after_request
@@ -328,26 +317,20 @@ def add_security_headers(response):
     # The chat page's address holds the name and the room: other sites
     # never see it in the Referer header.
     headers["Referrer-Policy"] = "same-origin"
-    # --8<-- [start:hsts]
     if HTTPS_ONLY and request.is_secure:
         # HSTS: for a year this browser goes to https:// here by itself,
         # even for a typed http:// address. (It counts over HTTPS only.)
         headers["Strict-Transport-Security"] = "max-age=31536000"
-    # --8<-- [end:hsts]
     return response
-# --8<-- [end:security_headers]
 
 
-# --8<-- [start:home]
 # NO:1
 # The start page: a form that asks for a username and a room.
 @app.route("/")
 def home():
     return render_template("index.html")
-# --8<-- [end:home]
 
 
-# --8<-- [start:chat]
 # NO:2
 # The form arrives here. Valid values go into the signed session cookie:
 # from now on the server reads the name and the room from there, so a
@@ -372,10 +355,8 @@ def chat():
     # the same person.
     return render_template("chat.html", username=username, room=room,
                            page_id=secrets.token_urlsafe(16))
-# --8<-- [end:chat]
 
 
-# --8<-- [start:on_connect]
 @socketio.on("connect")
 def on_connect(auth=None):
     # Only pages opened through /chat get in: a connection without a
@@ -395,10 +376,8 @@ def on_connect(auth=None):
             f"You have {MAX_PAGES_PER_PERSON} chat pages open already: "
             "close one, then reload this page.")
     open_pages[session["person_id"]] += 1
-# --8<-- [end:on_connect]
 
 
-# --8<-- [start:join_room]
 # NO:4
 # The page asks to join its room. The name and room come from the
 # session; the payload only has to agree with them.
@@ -434,10 +413,8 @@ def add_member(username, room, page_id):
     # Everybody else in the room hears about the newcomer (NO:5).
     emit("join_room_announcement", {"username": username, "room": room},
          to=room, include_self=False)
-# --8<-- [end:join_room]
 
 
-# --8<-- [start:find_ghost]
 def find_ghost(page_id, username, room):
     """The id of an older connection from the same page, if any."""
     if not isinstance(page_id, str) or not page_id:
@@ -447,10 +424,8 @@ def find_ghost(page_id, username, room):
                 page_id, username, room):
             return sid
     return None
-# --8<-- [end:find_ghost]
 
 
-# --8<-- [start:send_message]
 # NO:7
 # A message arrives. It goes to the sender's own room and nowhere else.
 @socketio.on("send_message")
@@ -471,10 +446,8 @@ def on_send_message(data=None, *_):
                              "room": member.room, "message": message},
          to=member.room)
     return {"ok": True}
-# --8<-- [end:send_message]
 
 
-# --8<-- [start:leave_room]
 # NO:10
 # The page says goodbye (the Leave button). Closing the tab or losing the
 # network ends up in on_disconnect below, which announces it the same way.
@@ -507,10 +480,8 @@ def announce_leave(member):
     emit("leave_room_announcement",
          {"username": member.username, "room": member.room},
          to=member.room)
-# --8<-- [end:leave_room]
 
 
-# --8<-- [start:on_error]
 @socketio.on_error_default
 def on_error(error):
     """Turn an exception in any event handler into an answer."""
@@ -521,10 +492,8 @@ def on_error(error):
     log.exception("Unexpected error while handling %s", event)
     return {"ok": False,
             "error": "Something went wrong on the server. Please try again."}
-# --8<-- [end:on_error]
 
 
-# --8<-- [start:port_in_use]
 def port_in_use(host, port):
     """Whether another server already listens on `host` at `port`.
 
@@ -544,10 +513,8 @@ def port_in_use(host, port):
         except OSError as error:
             return error.errno == errno.EADDRINUSE
     return False
-# --8<-- [end:port_in_use]
 
 
-# --8<-- [start:main]
 if __name__ == "__main__":
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
@@ -566,4 +533,3 @@ if __name__ == "__main__":
     # Python code on this computer.
     socketio.run(app, host=host, port=port,
                  debug=os.environ.get("FLASK_DEBUG") == "1")
-# --8<-- [end:main]

@@ -6,15 +6,12 @@ const me = { username: page.dataset.username, room: page.dataset.room };
 
 const messageList = document.getElementById("messages");
 
-// --8<-- [start:connect]
 // NO:3
 // io() with no address connects to the server that served this page,
 // whatever its name, port or scheme (a laptop on a classroom network,
 // or https on a host).
 const socket = io();
-// --8<-- [end:connect]
 
-// --8<-- [start:add_line]
 // Every line of the chat is built from text nodes: nothing a user typed
 // is ever treated as HTML, so "<b>" shows as "<b>" and a script in a
 // name never runs.
@@ -29,21 +26,16 @@ function addLine(className, ...parts) {
   messageList.appendChild(line);
   line.scrollIntoView({ block: "end" });
 }
-// --8<-- [end:add_line]
 
-// --8<-- [start:join]
 // Handlers are registered once, here, and not inside "connect": that
 // event fires again on every reconnection, and each registration would
 // show every message once more.
 socket.on("connect", () => {
   socket.emit("join_room", me);
 });
-// --8<-- [end:join]
 
-// --8<-- [start:join_announcement]
 // NO:5
 socket.on("join_room_announcement", (data) => {
   addLine("notice", ["strong", data.username],
     ["span", " has joined the room"]);
 });
-// --8<-- [end:join_announcement]
