@@ -90,6 +90,27 @@ INDEX_HTML = '''\
 {% endblock %}
 '''
 
+STYLE_CSS = '''\
+main {
+  margin: 0;
+}
+
+/* The list scrolls,
+   not the page. */
+#messages {
+  background: url(https://example.org/a.png);
+  overflow-y: auto;
+}
+'''
+
+NGINX_CONF = '''\
+events {}
+# The chat processes, behind one address.
+upstream chat {
+    server 127.0.0.1:5001;  # one } too many in a comment
+}
+'''
+
 README = '''\
 # Part 4
 
@@ -115,7 +136,8 @@ Push it.
 @pytest.fixture
 def folder(tmp_path):
     for name, text in {"app.py": APP, "static/chat.js": CHAT_JS,
-                       "templates/index.html": INDEX_HTML, "README.md": README}.items():
+                       "templates/index.html": INDEX_HTML, "README.md": README,
+                       "static/style.css": STYLE_CSS, "nginx.conf": NGINX_CONF}.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     return tmp_path
@@ -147,6 +169,10 @@ def numbered(text, first, last):
     ("static/chat.js", "const socket = io()", 3, 4),
     ("static/chat.js", "function addLine", 6, 10),
     ("static/chat.js", 'socket.on("join_room_announcement"', 12, 15),
+    # CSS and nginx.conf: a rule to its closing brace, with the comments above
+    ("static/style.css", "#messages {", 5, 10),
+    ("static/style.css", "main {", 1, 3),
+    ("nginx.conf", "upstream chat {", 2, 5),
     # templates: to the closing tag, with a comment of several lines above
     ("templates/index.html", "<form action", 4, 10),
     ("templates/index.html", "#username", 7, 8),

@@ -76,12 +76,21 @@ class Region:
     last: int
 
 
+# The files whose regions end where their brackets close, and how each writes a comment.
+BRACKET_COMMENTS = {"javascript": ("//", "/*", "*"), "css": ("/*", "*"), "nginx": ("#",)}
+
+
 def kind_of(path: Path) -> str:
-    """How a file's regions end: python, brackets, template, markdown or text."""
+    """How a file's regions end and its comments look: python, javascript, css, nginx,
+    template, markdown or text."""
     if path.suffix == ".py":
         return "python"
-    if path.suffix in {".js", ".css"} or path.name == "nginx.conf":
-        return "brackets"
+    if path.suffix == ".js":
+        return "javascript"
+    if path.suffix == ".css":
+        return "css"
+    if path.name == "nginx.conf":
+        return "nginx"
     if path.suffix == ".html":
         return "template"
     if path.suffix == ".md":
@@ -95,8 +104,8 @@ def is_comment(kind: str, line: str) -> bool:
     text = line.strip()
     if kind == "python":
         return text.startswith("#")
-    if kind == "brackets":
-        return text.startswith(("//", "/*", "*", "#"))
+    if kind in BRACKET_COMMENTS:
+        return text.startswith(BRACKET_COMMENTS[kind])
     if kind == "template":
         return text.startswith(("<!--", "{#"))
     return False
@@ -109,10 +118,15 @@ def comment_end(kind: str, lines: Sequence[str], index: int) -> int:
         while closing not in lines[index] and index + 1 < len(lines):
             index += 1
         return index
-    if kind == "brackets" and lines[index].strip().startswith("/*"):
+    if kind in {"javascript", "css"} and lines[index].strip().startswith("/*"):
         while "*/" not in lines[index] and index + 1 < len(lines):
             index += 1
     return index
+
+
+# Comments that may take several lines: (opening, closing).
+BLOCK_COMMENTS = {"template": (("<!--", "-->"), ("{#", "#}")),
+                  "javascript": (("/*", "*/"),), "css": (("/*", "*/"),)}
 
 
 def comments_above(kind: str, lines: Sequence[str], index: int) -> int:
@@ -120,15 +134,17 @@ def comments_above(kind: str, lines: Sequence[str], index: int) -> int:
     (`index` itself if there are none)."""
     while index > 0:
         above = lines[index - 1].strip()
-        if kind == "template" and above.endswith(("-->", "#}")):
-            opening = "<!--" if above.endswith("-->") else "{#"
+        block = [(opening, closing) for opening, closing in BLOCK_COMMENTS.get(kind, ())
+                 if above.endswith(closing)]
+        if block:
+            opening = block[0][0]
             start = index - 1
             while start > 0 and opening not in lines[start]:
                 start -= 1
             if not lines[start].strip().startswith(opening):
                 return index
             index = start
-        elif kind in {"python", "brackets"} and is_comment(kind, above):
+        elif kind != "template" and is_comment(kind, above):
             index -= 1
         else:
             return index
@@ -155,14 +171,18 @@ def python_statement_at(tree: ast.Module, index: int) -> int:
     return max(node.end_lineno for node in starting) - 1
 
 
-def brackets_end(lines: Sequence[str], index: int) -> int:
+# What a line's brackets are counted without: strings, and each kind's comments.
+STRINGS = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`(?:\\.|[^`\\])*`')
+LINE_COMMENTS = {"javascript": re.compile(r"//.*|/\*.*?\*/"), "css": re.compile(r"/\*.*?\*/"),
+                 "nginx": re.compile(r"#.*")}
+
+
+def brackets_end(kind: str, lines: Sequence[str], index: int) -> int:
     """The index of the line where the brackets opened from `lines[index]` on are all
-    closed again (strings and // comments left out)."""
+    closed again (strings and comments left out)."""
     depth = 0
     for number in range(index, len(lines)):
-        text = re.sub(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`(?:\\.|[^`\\])*`', "",
-                      lines[number])
-        text = re.sub(r"//.*", "", text)
+        text = LINE_COMMENTS[kind].sub("", STRINGS.sub("", lines[number]))
         depth += sum(BRACKETS.get(char, 0) for char in text)
         if depth <= 0:
             return number
@@ -246,8 +266,8 @@ class Source:
         """The index of the last line of what starts at `lines[index]`."""
         if self.kind == "python":
             return python_statement_at(self.tree, index)
-        if self.kind == "brackets":
-            return brackets_end(self.lines, index)
+        if self.kind in BRACKET_COMMENTS:
+            return brackets_end(self.kind, self.lines, index)
         if self.kind == "template":
             return template_end(self.lines, index)
         if self.kind == "markdown":
