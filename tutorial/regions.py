@@ -20,6 +20,8 @@ along. A selector is one of:
   paragraph (up to a blank line);
 - in a template: `#ID`, the element with that id;
 - two selectors joined by ` .. `: from the first one's start to the second one's end.
+  The first may match more than once (`if __name__ == "__main__":`): the nearest one
+  above the second counts.
 
 Every region takes in the comment lines directly above its first line (a `# NO:4`, say),
 unless its selector is a comment line itself: then it starts there, and takes in the
