@@ -343,3 +343,61 @@ def test_a_procfile_line_that_sets_port_keeps_its_own(tmp_path):
     assert ports == {"own": "6543", "given": "5100"}, (
         "honcho should give the second line PORT=5100 and leave the first line's own "
         f"PORT=6543; it printed:\n{''.join(seen)}")
+
+
+IDLE_SERVER = """
+import os, sys, eventlet, eventlet.wsgi
+listener = eventlet.listen(("127.0.0.1", int(os.environ["PORT"])))
+options = {"socket_timeout": 1} if sys.argv[1] == "timeout" else {}
+eventlet.wsgi.server(listener, lambda environ, start: [], log_output=False, **options)
+"""
+
+
+def seconds_until_closed(port, limit):
+    """Connect, send nothing, and return how long until the server closes the
+    connection, or None if it still holds it after `limit` seconds."""
+    with socket.create_connection(("127.0.0.1", port), timeout=limit) as idle:
+        start = time.monotonic()
+        try:
+            idle.recv(1)
+        except TimeoutError:
+            return None
+        return time.monotonic() - start
+
+
+@pytest.mark.parametrize("options", ["timeout", "none"])
+def test_eventlet_closes_an_idle_socket_only_with_socket_timeout(options):
+    """Part 2's python app.py passes socket_timeout=60 to socketio.run(), which hands it to
+    eventlet.wsgi.server(): without it, a connection that sends nothing stays for ever."""
+    server = Server(f"{PYTHON} -c {shlex.quote(IDLE_SERVER)} {options}", cwd=PART2)
+    try:
+        server.wait_until_serving()
+        closed_after = seconds_until_closed(server.port, limit=4)
+    finally:
+        server.close()
+    if options == "timeout":
+        assert closed_after is not None, (
+            "eventlet.wsgi.server(socket_timeout=1) should close a socket idle for 1 s")
+    else:
+        assert closed_after is None, (
+            f"without socket_timeout eventlet closed an idle socket after {closed_after} s")
+
+
+def test_engineio_lists_its_connections_with_a_queue_each_that_close_can_abort():
+    """cut_off_slow_readers() (part 2, step 7) reads python-engineio's server.sockets, each
+    socket's queue.qsize(), and calls close(wait=False, abort=True): none is a documented
+    API (python-engineio issue 133 asks for a bound of its own)."""
+    import engineio
+    server = engineio.Server(async_mode="threading")
+    disconnected = []
+    server.on("disconnect", lambda sid, reason: disconnected.append(sid))
+    environ = {"REQUEST_METHOD": "GET", "QUERY_STRING": "EIO=4&transport=polling",
+               "wsgi.input": None, "PATH_INFO": "/engine.io/"}
+    server.handle_request(environ, lambda status, headers: None)
+    [connection] = server.sockets.values()
+    for _ in range(3):
+        server.send(connection.sid, "unread")
+    assert connection.queue.qsize() >= 3, "engineio should queue what it sends a client"
+    connection.close(wait=False, abort=True)
+    assert disconnected == [connection.sid] and connection.closed, (
+        "close(wait=False, abort=True) should end the connection at once, saying so")

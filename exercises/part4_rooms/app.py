@@ -54,6 +54,9 @@ MAX_PACKET_BYTES = 16 * 1024
 MESSAGES_PER_SECOND = float(os.environ.get("CHAT_MESSAGES_PER_SECOND", "5"))
 MESSAGE_BURST = int(os.environ.get("CHAT_MESSAGE_BURST", "10"))
 MAX_PAGES_PER_PERSON = 8
+# Messages and other packets that may wait for one connection: a page
+# that reads is near 0; 1,000 of the longest messages are about 6 MB.
+MAX_UNREAD_PACKETS = 1000
 # Where Redis listens. The platform's Redis add-on sets REDIS_URL; on your
 # computer it is the tutorial's own Redis, which Procfile.local starts on
 # 6380: Redis's usual port, 6379, may be taken by a Redis the system runs.
@@ -680,6 +683,22 @@ def on_error(error):
 socketio.start_background_task(keep_saying_alive)
 
 
+def cut_off_slow_readers():
+    """Every 5 s, disconnect each connection with more than
+    MAX_UNREAD_PACKETS waiting: a page (or a script) that reads nothing
+    would otherwise keep every message of its room in memory."""
+    while True:
+        socketio.sleep(5)
+        for connection in list(socketio.server.eio.sockets.values()):
+            if connection.queue.qsize() > MAX_UNREAD_PACKETS:
+                log.warning("Disconnecting %s: too much unread",
+                            connection.sid)
+                connection.close(wait=False, abort=True)
+
+
+socketio.start_background_task(cut_off_slow_readers)
+
+
 def port_in_use(host, port):
     """Whether another server already listens on `host` at `port`.
 
@@ -717,5 +736,6 @@ if __name__ == "__main__":
     # holds many open WebSocket connections. Debug mode only when
     # FLASK_DEBUG=1: the debugger lets whoever sees an error page run
     # Python code on this computer.
-    socketio.run(app, host=host, port=port,
+    # A socket idle for 60 s is closed; Socket.IO pings every 25 s.
+    socketio.run(app, host=host, port=port, socket_timeout=60,
                  debug=os.environ.get("FLASK_DEBUG") == "1")

@@ -1,4 +1,6 @@
 """The real server, started as the README says, driven by real Socket.IO clients."""
+import json
+import os
 import subprocess
 import sys
 
@@ -8,7 +10,9 @@ import requests
 from harness.chat_user import TIMEOUT
 from harness.chat_user import __file__ as CHAT_USER_SCRIPT
 from expect import OK, expect_accepted, expect_answer, expect_in_page, expect_refused
-from harness.servers import Server, listening_addresses
+from harness.chat_user import ChatUser
+from harness.servers import Server, free_port, listening_addresses
+from harness.stack import CHAT_ENV, start_checkpoint
 
 SECOND_COPY_TIMEOUT = 15  # seconds a second copy on a taken port may take to give up
 
@@ -157,3 +161,91 @@ def test_a_second_copy_on_a_taken_port_stops_at_once_and_says_why(server, checkp
     first = requests.get(server.url + "/", timeout=TIMEOUT)
     assert first.status_code == 200, (
         f"the first copy should still serve: GET / answered {first.status_code}")
+
+
+class Lurker:
+    """A script that joins over Engine.IO's polling transport, then only ever posts: it
+    never GETs, so never reads what the room sends it."""
+
+    def __init__(self, base_url, room):
+        self.http = requests.Session()
+        self.http.get(f"{base_url}/chat", params={"username": "lurker", "room": room},
+                      timeout=TIMEOUT)
+        self.url = f"{base_url}/socket.io/?EIO=4&transport=polling"
+        opened = self.http.get(self.url, timeout=TIMEOUT).text
+        self.url += "&sid=" + json.loads(opened[1:])["sid"]
+        self.post("40")  # connect to the namespace
+        self.http.get(self.url, timeout=TIMEOUT)  # its answer
+        self.post('421["join_room",' + json.dumps(
+            {"username": "lurker", "room": room, "page_id": "lurker-page"}) + "]")
+        joined = self.http.get(self.url, timeout=TIMEOUT).text
+        assert '431[{"ok":true' in joined, f"the lurker could not join: {joined}"
+
+    def post(self, body):
+        return self.http.post(self.url, data=body, timeout=TIMEOUT)
+
+
+UNREAD_TIMEOUT = 30  # seconds: the check runs every 5 s, and 1,100 messages take a while
+
+
+@pytest.mark.step(7)
+def test_a_member_who_reads_nothing_is_disconnected(checkpoint, room):
+    """A page that never reads would keep every message of its room queued in the server's
+    memory, without end. Over MAX_UNREAD_PACKETS (1,000) it is disconnected."""
+    fast = {**CHAT_ENV, "CHAT_MESSAGES_PER_SECOND": "100000",
+            "CHAT_MESSAGE_BURST": "100000"}
+    server = start_checkpoint(checkpoint, env=fast)
+    try:
+        server.wait_until_serving()
+        Lurker(server.url, room)
+        alice = ChatUser(server.url, "alice", room)
+        try:
+            expect_accepted(alice.join(), "join_room from alice")
+            for number in range(1100):
+                alice.sio.emit("send_message", {"username": "alice", "room": room,
+                                                "message": f"m{number}"})
+            try:
+                alice.wait_for("leave_room_announcement", timeout=UNREAD_TIMEOUT,
+                               username="lurker")
+            except AssertionError:
+                raise AssertionError(
+                    "a member who read none of 1,100 messages should be disconnected "
+                    f"within {UNREAD_TIMEOUT} s (the room then hears that it left): "
+                    "start cut_off_slow_readers() with socketio.start_background_task"
+                ) from None
+        finally:
+            alice.close()
+        log = server.log()
+        assert "too much unread" in log and "Traceback" not in log, (
+            "the server should log that it disconnected the lurker, with no traceback:\n"
+            + log[-3000:])
+    finally:
+        server.close()
+
+
+RUN_AND_SAY_HOW = """
+import json, runpy, flask_socketio
+def run(self, app, **options):
+    print("socketio.run:", json.dumps(options, default=str))
+flask_socketio.SocketIO.run = run
+runpy.run_path("app.py", run_name="__main__")
+"""
+
+
+@pytest.mark.step(7)
+@pytest.mark.only_finished(part=2)
+def test_python_app_py_closes_sockets_that_stay_idle(checkpoint):
+    """eventlet keeps an idle socket open for ever; socket_timeout closes it (a fact test
+    in test_library_facts.py shows eventlet does). Live pages are never idle that long:
+    Socket.IO pings every 25 s."""
+    result = subprocess.run([sys.executable, "-c", RUN_AND_SAY_HOW], cwd=checkpoint,
+                            capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "SECRET_KEY": "test",
+                                 "PORT": str(free_port())})
+    said = [line for line in result.stdout.splitlines() if line.startswith("socketio.run:")]
+    assert said, f"python app.py should call socketio.run(); it printed:\n{result.stderr}"
+    options = json.loads(said[0].removeprefix("socketio.run:"))
+    timeout = options.get("socket_timeout")
+    assert isinstance(timeout, int | float) and 25 < timeout <= 300, (
+        "python app.py should pass socket_timeout=60 to socketio.run(), so that eventlet "
+        f"closes a connection idle for a minute: it passed {options}")
