@@ -141,6 +141,12 @@ def start_checkpoint(checkpoint, env=None):
     return Server(server_command(checkpoint), cwd=checkpoint, env=env)
 
 
+# What the platform sets (DYNO) and the config vars the guide sets there. The tests reach
+# the app as 127.0.0.1, as localhost (the Flask test client) or, through a pretend
+# router, as chat.example.com.
+PLATFORM_ENV = {"DYNO": "web.1", "SECRET_KEY": "a-config-var",
+                "TRUSTED_HOSTS": "127.0.0.1,localhost,chat.example.com"}
+
 # What the shared servers run with: a known SECRET_KEY, so that a page's session cookie
 # still works after a restart, and the rate limit at its defaults (None removes a variable
 # the shell may have set for the benchmark).

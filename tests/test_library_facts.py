@@ -24,6 +24,7 @@ from flask_socketio import SocketIO, emit, join_room
 from harness.chat_user import ChatUser
 from tutorial.chain import REPO
 from harness.servers import Server, free_port, procfile_command
+from harness.stack import PLATFORM_ENV
 
 PART2 = REPO / "part2_chat"
 PART3 = REPO / "part3_deploy"
@@ -197,8 +198,7 @@ def answers_on(host, port):
 @needs_ipv6
 def test_on_the_platform_gunicorn_answers_over_ipv4_and_ipv6():
     server = Server(procfile_command(PART3), cwd=PART3,
-                    env={"DYNO": "web.1", "SECRET_KEY": "a-config-var",
-                         "HOST": None})
+                    env={**PLATFORM_ENV, "HOST": None})
     try:
         server.wait_until_serving()
         for host in ("127.0.0.1", "[::1]"):

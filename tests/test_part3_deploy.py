@@ -18,6 +18,7 @@ from harness.chat_user import ChatUser
 from harness.apps import load_app_module
 from tutorial.chain import REPO
 from harness.servers import Server, listening_addresses, procfile_command
+from harness.stack import PLATFORM_ENV
 from harness.venvs import venv_holding
 
 PART3 = REPO / "part3_deploy"
@@ -25,7 +26,6 @@ PART3 = REPO / "part3_deploy"
 # part 4, whose Procfile also needs Redis.
 pytestmark = [pytest.mark.step(1, part=3), pytest.mark.own_part(3)]
 PLATFORM_STOP_TIMEOUT = 30  # seconds the platform waits after SIGTERM before SIGKILL
-PLATFORM_ENV = {"DYNO": "web.1", "SECRET_KEY": "a-config-var"}
 # What the platform's router adds to each request it passes on to the dyno, over plain
 # http: the browser used https. Without it the app redirects to https (DYNO is set).
 ROUTER = {"X-Forwarded-Proto": "https"}
@@ -165,6 +165,43 @@ def test_behind_the_https_router_the_same_origin_check_holds(checkpoint, platfor
 
 
 @pytest.mark.parametrize("how", ["Procfile", "python app.py"])
+def test_on_the_platform_missing_trusted_hosts_stop_the_app_with_one_line(
+        checkpoint, platform_bin, how):
+    command = procfile_command(checkpoint) if how == "Procfile" else how
+    server = platform_server(command, checkpoint, platform_bin,
+                             env={**PLATFORM_ENV, "TRUSTED_HOSTS": None})
+    try:
+        server.process.wait(timeout=20)
+    finally:
+        server.close()
+    log = server.log()
+    assert (server.process.returncode == 3 and "TRUSTED_HOSTS is not set" in log
+            and "Traceback" not in log), (
+        f"on the platform without TRUSTED_HOSTS, {command!r} should stop with exit status "
+        "3 and one line that says how to set it (trusted_hosts() in app.py): it exited "
+        f"with {server.process.returncode}, printing:\n{log}")
+
+
+@pytest.mark.parametrize(("host", "status", "location"), [
+    ("chat.example.com", 301, "https://chat.example.com/chat"),
+    ("evil.example", 400, None),
+], ids=["the app's domain", "another host"])
+def test_on_the_platform_the_redirect_to_https_names_only_a_trusted_host(
+        checkpoint, monkeypatch, host, status, location):
+    """A Host header is whatever the client writes: redirecting to it would let a link
+    to the app send a browser to another site."""
+    for name, value in PLATFORM_ENV.items():
+        monkeypatch.setenv(name, value)
+    app = load_app_module(checkpoint).app
+    answer = app.test_client().get("/chat", headers={"Host": host})
+    assert (answer.status_code, answer.headers.get("Location")) == (status, location), (
+        f"on the platform, http://{host}/chat should be answered {status} "
+        f"{location or ''}: Flask's TRUSTED_HOSTS (from the TRUSTED_HOSTS config var) "
+        f"refuses hosts that are not the app's. It answered {answer.status_code} "
+        f"{answer.headers.get('Location')}")
+
+
+@pytest.mark.parametrize("how", ["Procfile", "python app.py"])
 def test_on_the_platform_a_missing_secret_key_stops_the_app_with_one_line(checkpoint,
                                                                           platform_bin, how):
     command = procfile_command(checkpoint) if how == "Procfile" else how
@@ -205,8 +242,8 @@ def test_off_the_platform_a_missing_secret_key_is_only_a_warning(checkpoint):
 
 
 def test_forwarded_headers_from_the_router_are_trusted(checkpoint, monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "test")
-    monkeypatch.setenv("DYNO", "web.1")
+    for name, value in PLATFORM_ENV.items():
+        monkeypatch.setenv(name, value)
     app = load_app_module(checkpoint).app
     app.add_url_rule("/whoami", "whoami", lambda: f"{request.scheme} {request.remote_addr}")
     answer = app.test_client().get("/whoami", headers={

@@ -106,6 +106,16 @@ def secret_key_from_environment():
     return key
 
 
+def trusted_hosts():
+    """TRUSTED_HOSTS, the app's domains: Flask refuses any other Host."""
+    hosts = os.environ.get("TRUSTED_HOSTS")
+    if not hosts:  # exit status 3: gunicorn stops, as for SECRET_KEY
+        print("TRUSTED_HOSTS is not set: heroku config:set TRUSTED_HOSTS="
+              "<your app's domain>", file=sys.stderr, flush=True)
+        sys.exit(3)
+    return hosts.split(",")
+
+
 def async_mode():
     """gevent when gunicorn's gevent worker runs us; otherwise
     Flask-SocketIO's choice, which is eventlet because it is installed."""
@@ -141,6 +151,7 @@ store = redis.Redis(connection_pool=redis.BlockingConnectionPool.from_url(
 # choose the address that the log shows.
 if "DYNO" in os.environ:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+    app.config["TRUSTED_HOSTS"] = trusted_hosts()
 log.info("Socket.IO is running in %s mode; this is process %s",
          socketio.async_mode, WORKER_ID)
 

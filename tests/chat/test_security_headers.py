@@ -13,7 +13,7 @@ import requests
 
 from harness.chat_user import TIMEOUT
 from harness.servers import Server, procfile_command, require_programs
-from harness.stack import RedisServer, uses_message_queue
+from harness.stack import PLATFORM_ENV, RedisServer, uses_message_queue
 
 # A page, the chat page (which sets the session cookie), two static files
 # and a page that does not exist: every response carries the headers.
@@ -21,7 +21,6 @@ PAGES = ["/", "/chat?username=alice&room=maths", "/static/chat.js",
          "/static/style.css", "/no-such-page"]
 CHAT_PAGE = PAGES[1]
 SIX_MONTHS = 15552000  # seconds: the least HSTS max-age worth having
-PLATFORM_ENV = {"DYNO": "web.1", "SECRET_KEY": "a-config-var"}
 
 HEADERS = [
     # header, the values that do the job, what it stops

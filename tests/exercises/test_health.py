@@ -4,9 +4,9 @@ through on plain http on the platform, where pages go to https."""
 import requests
 
 from exercise_checks import import_app, two_people_chat
+from harness.stack import PLATFORM_ENV
 
 EXERCISE = "health"
-PLATFORM = {"DYNO": "web.1", "SECRET_KEY": "a-config-var"}
 
 
 def expect_healthy(response, how):
@@ -34,7 +34,7 @@ def test_health_sets_no_cookie_and_is_never_cached(client):
 
 def test_on_the_platform_health_is_let_through_on_plain_http(
         solution, monkeypatch):
-    for name, value in PLATFORM.items():
+    for name, value in PLATFORM_ENV.items():
         monkeypatch.setenv(name, value)
     client = import_app(solution).app.test_client()
     assert client.get("/").status_code == 301, (
