@@ -81,3 +81,18 @@ def test_step_1s_check_passes_a_faithful_copy_and_fails_one_behind(
         line, shutil.copytree(REPO / "part1_hello", tmp_path / "my-chat").parent)
     assert behind.returncode == 1, behind.stdout[-3000:]
     assert "The first that fails" in behind.stdout, behind.stdout[-3000:]
+
+
+RUN_IT = re.compile(r"^(SECRET_KEY=\S+ )?make run PART=part\S+$", re.M)
+
+
+def test_check_it_runs_a_copy_as_the_pages_run_it_says(built_site):
+    """A page whose "Run it" sets SECRET_KEY (several processes behind nginx share one)
+    says the same in its Check it, for the learner's copy."""
+    for page in sorted(built_site.glob("*.html")):
+        text = html.unescape(TAG.sub("", page.read_text()))
+        keyed = {bool(m[1]) for m in RUN_IT.finditer(text)}
+        if True in keyed:
+            assert "SECRET_KEY=pick-a-long-random-string make run PART=~/my-chat" in text, (
+                f"{page.name}: Run it sets SECRET_KEY; Check it should too "
+                "(tutorial/check_it.py run_command)")

@@ -46,6 +46,16 @@ def fresh_command(checkpoint: chain.Checkpoint, copy: str = COPY) -> str:
             f"{chain.step_name(checkpoint)}")
 
 
+def run_command(checkpoint: chain.Checkpoint, copy: str = COPY) -> str:
+    """How the page's "Run it" starts a copy of `checkpoint`: behind nginx
+    the processes share one SECRET_KEY, so that a browser whose process
+    stops keeps its session on another."""
+    run = f"make run PART={copy}"
+    if (checkpoint.folder / "nginx.conf").exists():
+        run = f"SECRET_KEY=pick-a-long-random-string {run}"
+    return run
+
+
 def render(root: Path, folder: str) -> str:
     """The markdown for the placeholder of checkpoint `folder`."""
     checkpoint = chain.find(root, root / folder)
@@ -60,8 +70,10 @@ def render(root: Path, folder: str) -> str:
     return (
         f"Your copy is the folder `{COPY}`: your copy of the step before, "
         f"changed as above{start}. Run it from the repository folder with "
-        f"`make run PART={COPY}`. Check it from the repository folder too "
-        "(the check starts your server itself, so it need not be running):"
+        f"`{run_command(checkpoint)}`. Check it from the repository folder too "
+        "(the check starts your server itself, so it need not be running; "
+        "its tools, pytest and the rest, come with `make venv-dev`, which "
+        "`make test` runs too):"
         f"\n\n```sh\n{command(checkpoint)}\n```\n\n"
         "It checks what this step teaches first, then what the steps before "
         "it taught, then your pages in a browser, and stops at the first "

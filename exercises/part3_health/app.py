@@ -3,7 +3,7 @@
 The NO:1 ... NO:11 comments follow one visit from the start page to a
 message that everybody in the room sees; the browser's steps are in
 templates/ and static/chat.js. On the platform, gunicorn runs this file
-as the Procfile says (see README.md).
+as the Procfile says.
 """
 import collections
 import errno

@@ -7,7 +7,7 @@ members on all of them.
 The NO:1 ... NO:11 comments follow one visit from the start page to a
 message that everybody in the room sees; the browser's steps are in
 templates/ and static/chat.js. On the platform, gunicorn runs this file
-as the Procfile says (see README.md).
+as the Procfile says.
 """
 if __name__ == "__main__":
     # `python app.py` runs on eventlet, whose green threads must replace
