@@ -37,8 +37,7 @@ MAX_PACKET_BYTES = 16 * 1024
 MESSAGES_PER_SECOND = float(os.environ.get("CHAT_MESSAGES_PER_SECOND", "5"))
 MESSAGE_BURST = int(os.environ.get("CHAT_MESSAGE_BURST", "10"))
 MAX_PAGES_PER_PERSON = 8
-# Messages and other packets that may wait for one connection: a page
-# that reads is near 0; 1,000 of the longest messages are about 6 MB.
+# Packets that may wait for one connection (1,000 long messages: 6 MB).
 MAX_UNREAD_PACKETS = 1000
 
 # Characters a name may not hold because they show as nothing or as a
@@ -437,8 +436,7 @@ def on_error(error):
 
 def cut_off_slow_readers():
     """Every 5 s, disconnect each connection with more than
-    MAX_UNREAD_PACKETS waiting: a page (or a script) that reads nothing
-    would otherwise keep every message of its room in memory."""
+    MAX_UNREAD_PACKETS waiting: a page that never reads piles them up."""
     while True:
         socketio.sleep(5)
         for connection in list(socketio.server.eio.sockets.values()):
@@ -488,6 +486,8 @@ if __name__ == "__main__":
     # holds many open WebSocket connections. Debug mode only when
     # FLASK_DEBUG=1: the debugger lets whoever sees an error page run
     # Python code on this computer.
-    # A socket idle for 60 s is closed; Socket.IO pings every 25 s.
+    # eventlet closes a socket idle for 60 s (Socket.IO pings every 25 s)
+    # and serves CHAT_MAX_CONNECTIONS at once (make class sets it).
     socketio.run(app, host=host, port=port, socket_timeout=60,
+                 max_size=int(os.environ.get("CHAT_MAX_CONNECTIONS", 1024)),
                  debug=os.environ.get("FLASK_DEBUG") == "1")

@@ -234,14 +234,16 @@ runpy.run_path("app.py", run_name="__main__")
 
 @pytest.mark.step(7)
 @pytest.mark.only_finished(part=2)
-def test_python_app_py_closes_sockets_that_stay_idle(checkpoint):
+def test_python_app_py_closes_idle_sockets_and_serves_what_make_class_asks(checkpoint):
     """eventlet keeps an idle socket open for ever; socket_timeout closes it (a fact test
     in test_library_facts.py shows eventlet does). Live pages are never idle that long:
-    Socket.IO pings every 25 s."""
+    Socket.IO pings every 25 s. And eventlet serves 1,024 connections at once unless told
+    more (max_size): `make class` raises it above its guard's total."""
     result = subprocess.run([sys.executable, "-c", RUN_AND_SAY_HOW], cwd=checkpoint,
                             capture_output=True, text=True, timeout=60,
                             env={**os.environ, "SECRET_KEY": "test",
-                                 "PORT": str(free_port())})
+                                 "PORT": str(free_port()),
+                                 "CHAT_MAX_CONNECTIONS": "5000"})
     said = [line for line in result.stdout.splitlines() if line.startswith("socketio.run:")]
     assert said, f"python app.py should call socketio.run(); it printed:\n{result.stderr}"
     options = json.loads(said[0].removeprefix("socketio.run:"))
@@ -249,3 +251,6 @@ def test_python_app_py_closes_sockets_that_stay_idle(checkpoint):
     assert isinstance(timeout, int | float) and 25 < timeout <= 300, (
         "python app.py should pass socket_timeout=60 to socketio.run(), so that eventlet "
         f"closes a connection idle for a minute: it passed {options}")
+    assert options.get("max_size") == 5000, (
+        "with CHAT_MAX_CONNECTIONS=5000, python app.py should pass max_size=5000 to "
+        f"socketio.run(), so that eventlet serves that many at once: it passed {options}")
