@@ -6,6 +6,7 @@ session cookie) and then connects to Socket.IO with that cookie.
 Run as a script (`python chat_user.py URL NAME ROOM`) it joins, prints "joined" and waits
 to be killed: the tests use that to drop a connection abruptly.
 """
+import json
 import queue
 import sys
 import threading
@@ -147,3 +148,25 @@ if __name__ == "__main__":
     answer = user.join()
     print("joined" if isinstance(answer, dict) and answer.get("ok") else answer, flush=True)
     time.sleep(60)  # the test kills this process long before
+
+
+class Lurker:
+    """A script that joins over Engine.IO's polling transport, then only ever posts: it
+    never GETs, so never reads what the room sends it."""
+
+    def __init__(self, base_url, room):
+        self.http = requests.Session()
+        self.http.get(f"{base_url}/chat", params={"username": "lurker", "room": room},
+                      timeout=TIMEOUT)
+        self.url = f"{base_url}/socket.io/?EIO=4&transport=polling"
+        opened = self.http.get(self.url, timeout=TIMEOUT).text
+        self.url += "&sid=" + json.loads(opened[1:])["sid"]
+        self.post("40")  # connect to the namespace
+        self.http.get(self.url, timeout=TIMEOUT)  # its answer
+        self.post('421["join_room",' + json.dumps(
+            {"username": "lurker", "room": room, "page_id": "lurker-page"}) + "]")
+        joined = self.http.get(self.url, timeout=TIMEOUT).text
+        assert '431[{"ok":true' in joined, f"the lurker could not join: {joined}"
+
+    def post(self, body):
+        return self.http.post(self.url, data=body, timeout=TIMEOUT)

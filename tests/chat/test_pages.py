@@ -6,6 +6,7 @@ import pytest
 from werkzeug.test import EnvironBuilder
 
 from harness.apps import load_app_module
+from harness.stack import PLATFORM_ENV
 from expect import (elements, expect_in_page, expect_not_in_page, expect_sent_back,
                     find_element, page_of)
 
@@ -261,6 +262,7 @@ def test_only_the_platform_s_router_is_believed_about_the_browser(checkpoint, mo
     monkeypatch.setenv("SECRET_KEY", "test-secret-key")
     if dyno:
         monkeypatch.setenv("DYNO", dyno)
+        monkeypatch.setenv("TRUSTED_HOSTS", PLATFORM_ENV["TRUSTED_HOSTS"])
     else:
         monkeypatch.delenv("DYNO", raising=False)
     got = seen_by_the_server(load_app_module(checkpoint).app)

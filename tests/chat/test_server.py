@@ -10,7 +10,7 @@ import requests
 from harness.chat_user import TIMEOUT
 from harness.chat_user import __file__ as CHAT_USER_SCRIPT
 from expect import OK, expect_accepted, expect_answer, expect_in_page, expect_refused
-from harness.chat_user import ChatUser
+from harness.chat_user import ChatUser, Lurker
 from harness.servers import Server, free_port, listening_addresses
 from harness.stack import CHAT_ENV, start_checkpoint
 
@@ -163,29 +163,8 @@ def test_a_second_copy_on_a_taken_port_stops_at_once_and_says_why(server, checkp
         f"the first copy should still serve: GET / answered {first.status_code}")
 
 
-class Lurker:
-    """A script that joins over Engine.IO's polling transport, then only ever posts: it
-    never GETs, so never reads what the room sends it."""
-
-    def __init__(self, base_url, room):
-        self.http = requests.Session()
-        self.http.get(f"{base_url}/chat", params={"username": "lurker", "room": room},
-                      timeout=TIMEOUT)
-        self.url = f"{base_url}/socket.io/?EIO=4&transport=polling"
-        opened = self.http.get(self.url, timeout=TIMEOUT).text
-        self.url += "&sid=" + json.loads(opened[1:])["sid"]
-        self.post("40")  # connect to the namespace
-        self.http.get(self.url, timeout=TIMEOUT)  # its answer
-        self.post('421["join_room",' + json.dumps(
-            {"username": "lurker", "room": room, "page_id": "lurker-page"}) + "]")
-        joined = self.http.get(self.url, timeout=TIMEOUT).text
-        assert '431[{"ok":true' in joined, f"the lurker could not join: {joined}"
-
-    def post(self, body):
-        return self.http.post(self.url, data=body, timeout=TIMEOUT)
-
-
-UNREAD_TIMEOUT = 30  # seconds: the check runs every 5 s, and 1,100 messages take a while
+UNREAD_TIMEOUT = 60  # seconds: the check runs every 5 s; 1,100 messages take a while,
+# part 4 writes each to Redis, and a busy machine is slower still (seen: over 30 s)
 
 
 @pytest.mark.step(7)
