@@ -67,13 +67,22 @@ class KeyFileError(Exception):
     """The class key file is not safe to use; the message says the fix."""
 
 
+# Where the system has them: O_NOFOLLOW refuses to open a symbolic link,
+# O_NONBLOCK keeps opening a named pipe from waiting for a writer.
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
 def class_secret_key(path=KEY_FILE):
     """The class's SECRET_KEY: read from `path`, or made once, owner-only.
     A key others can read, or a short one, is refused: whoever knows the
     key can sign a session cookie with any name in it."""
     path = Path(path)
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # O_EXCL: whatever is at `path` already, a link included, is never
+        # written through; existing_key() checks it instead.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                             | NOFOLLOW, 0o600)
     except FileExistsError:
         return existing_key(path)
     key = secrets.token_hex(32)
@@ -83,19 +92,56 @@ def class_secret_key(path=KEY_FILE):
 
 
 def existing_key(path):
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyFileError(
-            f"{path} can be read by other users of this computer "
-            f"(mode {stat.filemode(mode)}): anyone who reads it can sign in "
-            f"as anybody. Make it yours only: chmod 600 {path}")
-    key = path.read_text().strip()
+    descriptor = open_key_file(path)
+    try:
+        check_key_file(path, os.fstat(descriptor))
+    except KeyFileError:
+        os.close(descriptor)
+        raise
+    with os.fdopen(descriptor) as file:
+        key = file.read().strip()
     if len(key.encode()) < MIN_KEY_BYTES:
         raise KeyFileError(
             f"{path} holds a key of {len(key.encode())} bytes; a class key "
             f"needs at least {MIN_KEY_BYTES}, or it can be guessed. Delete "
             f"it and a new one is made: rm {path}")
     return key
+
+
+def open_key_file(path):
+    """The key file, opened for reading without following a link: a link
+    lets whoever controls its target choose or read the class key."""
+    try:
+        return os.open(path, os.O_RDONLY | NOFOLLOW | NONBLOCK)
+    except OSError:
+        if path.is_symlink():
+            raise KeyFileError(
+                f"{path} is a symbolic link (to {os.readlink(path)}); the "
+                "class key must be a file of its own. Remove the link and a "
+                f"new key is made: rm {path}") from None
+        raise
+
+
+def check_key_file(path, status):
+    """Refuse a key file that is not a regular file of this user's, or
+    that other users may read (`status`: its os.fstat)."""
+    mode = status.st_mode
+    if not stat.S_ISREG(mode):
+        kind = ("a directory" if stat.S_ISDIR(mode) else "a named pipe"
+                if stat.S_ISFIFO(mode) else "not a regular file")
+        raise KeyFileError(
+            f"{path} is {kind}; the class key must be a regular file. Move "
+            f"it out of the way and a new key is made: mv {path} {path}.old")
+    if status.st_uid != os.geteuid():
+        raise KeyFileError(
+            f"{path} belongs to another user (uid {status.st_uid}), who can "
+            "read or change the class key. Remove it and a new key is made, "
+            f"yours: sudo rm {path}")
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise KeyFileError(
+            f"{path} can be read by other users of this computer "
+            f"(mode {stat.filemode(mode)}): anyone who reads it can sign in "
+            f"as anybody. Make it yours only: chmod 600 {path}")
 
 
 def port_is_free(port):

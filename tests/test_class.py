@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -65,6 +66,72 @@ def test_a_readable_or_short_class_key_is_refused_with_its_fix(
     with pytest.raises(script.KeyFileError) as error:
         script.class_secret_key(key_file)
     assert refusal in str(error.value) and str(key_file) in str(error.value)
+
+
+def a_good_key(path):
+    """A key file class_secret_key() would take: 64 characters, owner-only."""
+    path.write_text("k" * 64 + "\n")
+    path.chmod(0o600)
+    return path
+
+
+def symlink_to_a_good_key(key_file):
+    key_file.symlink_to(a_good_key(key_file.with_name("elsewhere")))
+
+
+def dangling_symlink(key_file):
+    """A link to where someone else would have the key written."""
+    key_file.symlink_to(key_file.with_name("theirs"))
+
+
+def directory(key_file):
+    key_file.mkdir()
+
+
+def named_pipe(key_file):
+    os.mkfifo(key_file, 0o600)
+
+
+@pytest.mark.parametrize(("make", "refusal"), [
+    (symlink_to_a_good_key, "is a symbolic link"),
+    (dangling_symlink, "is a symbolic link"),
+    (directory, "is a directory"),
+    (named_pipe, "is a named pipe"),
+])
+def test_a_class_key_that_is_no_regular_file_is_refused_with_its_fix(
+        tmp_path, make, refusal):
+    key_file = tmp_path / "key"
+    make(key_file)
+    with ThreadPoolExecutor(1) as pool:
+        reading = pool.submit(script.class_secret_key, key_file)
+        try:
+            reading.result(timeout=5)
+        except TimeoutError:
+            # Opening a named pipe to read waits for a writer: be one, so
+            # that it ends, and say so.
+            os.close(os.open(key_file, os.O_WRONLY | os.O_NONBLOCK))
+            pytest.fail(f"reading the class key waited for ever on {key_file}")
+        except script.KeyFileError as error:
+            message = str(error)
+        else:
+            pytest.fail(f"{key_file} was taken as the class key")
+    fix = "rm " if "link" in refusal else f"mv {key_file} {key_file}.old"
+    assert refusal in message and fix in message, (
+        f"the refusal should say what {key_file} is and how to fix it: {message}")
+    assert not (tmp_path / "theirs").exists(), "the key was written through a link"
+
+
+def test_a_class_key_of_another_user_is_refused_with_its_fix(
+        tmp_path, monkeypatch):
+    key_file = a_good_key(tmp_path / "key")
+    if os.geteuid() == 0:
+        os.chown(key_file, 4321, 4321)  # a real file of another user
+    else:  # only root may give a file away: be another user instead
+        monkeypatch.setattr(os, "geteuid", lambda: os.getuid() + 1)
+    with pytest.raises(script.KeyFileError) as error:
+        script.class_secret_key(key_file)
+    assert "belongs to another user" in str(error.value)
+    assert f"rm {key_file}" in str(error.value)
 
 
 def test_the_projector_page_shows_each_address_and_its_qr_code():
