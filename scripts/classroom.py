@@ -310,6 +310,20 @@ def guard(public_port, private_port, options):
             "--per-address", str(options.per_address)]
 
 
+def environments(key, chat_port):
+    """The environments the servers start with: (the chat's, the others').
+    Only the chat gets the class key: the docs server and the guards have
+    no use for it, and a process cannot leak what it was never given. A
+    SECRET_KEY of the shell that started the class is left out too."""
+    others = {name: value for name, value in os.environ.items()
+              if name != "SECRET_KEY"}
+    others["PATH"] = (f"{Path(sys.executable).parent}{os.pathsep}"
+                      f"{os.environ['PATH']}{os.pathsep}/usr/sbin")
+    chat = {**others, "HOST": "127.0.0.1", "PORT": str(chat_port),
+            "SECRET_KEY": key}
+    return chat, others
+
+
 def answers(port):
     """Whether the server on `port` serves its start page (part 4's nginx
     answers 502 until the chat processes behind it do)."""
@@ -386,20 +400,17 @@ def main(argv=None):
     # The servers listen on loopback only; the guards take the classroom's
     # connections on the ports students type.
     chat_port, docs_port = free_loopback_port(), free_loopback_port()
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(chat_port),
-           "SECRET_KEY": key,
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
-                   f"{os.environ['PATH']}{os.pathsep}/usr/sbin"}
+    chat_env, other_env = environments(key, chat_port)
     workdir = Path(tempfile.mkdtemp(prefix="class-"))
     command = (chat_command(folder, chat_port)
                or part4_stack(folder, chat_port, workdir))
     check_ports(options)  # again: the docs took a while to build
-    start = {"env": env, "start_new_session": True,
+    start = {"env": other_env, "start_new_session": True,
              "stdin": subprocess.DEVNULL}
     quiet = {**start, "stdout": subprocess.DEVNULL,
              "stderr": subprocess.DEVNULL}
     processes = [
-        subprocess.Popen(command, cwd=folder, **start),
+        subprocess.Popen(command, cwd=folder, **start | {"env": chat_env}),
         subprocess.Popen([sys.executable, "-m", "http.server", "--bind",
                           "127.0.0.1", "--directory", str(options.site),
                           str(docs_port)], **quiet),

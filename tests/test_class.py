@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -320,6 +321,49 @@ def test_make_class_serves_chat_and_docs_and_ctrl_c_stops_both(tmp_path):
     assert not listening_addresses(chat_port), "the chat is still running"
     assert not listening_addresses(docs_port), "the docs are still served"
     assert (tmp_path / "key").read_text() == key
+
+
+def started_by(pid):
+    """{pid: command line} of the processes that process `pid` started."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "stat").read_text()
+            if int(status[status.rindex(")") + 2:].split()[1]) == pid:
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(
+                    b"\0", b" ").decode()
+        except (OSError, ValueError):  # not a process, or one that has ended
+            continue
+    return found
+
+
+def environment_of(pid):
+    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    return dict(item.decode().split("=", 1) for item in raw.split(b"\0") if b"=" in item)
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
+def test_only_the_chat_is_given_the_class_key(tmp_path):
+    """The docs server and the guards have no use for SECRET_KEY: they are
+    started without it, even when the shell that starts the class has one."""
+    process, _ = start_class(tmp_path, env={"SECRET_KEY": "the shell's own"})
+    try:
+        read_until(process, "Projector page")
+        key = (tmp_path / "key").read_text().strip()
+        servers = started_by(process.pid)
+        roles = {pid: "chat" if "app.py" in command else "docs"
+                 if "http.server" in command else "guard" if "guard.py" in command
+                 else command for pid, command in servers.items()}
+        assert sorted(roles.values()) == ["chat", "docs", "guard", "guard"], servers
+        for pid, role in roles.items():
+            given = environment_of(pid).get("SECRET_KEY")
+            if role == "chat":
+                assert given == key, "the chat should get the class key"
+            else:
+                assert given is None, f"the {role} ({servers[pid]}) was given SECRET_KEY"
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(TIMEOUT)
 
 
 @pytest.mark.parametrize("room", ["  ", "r" * 65, "ma\u200bths"],
