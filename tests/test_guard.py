@@ -35,15 +35,24 @@ class Guarded(Server):
         self.backend.close()
 
 
-@pytest.fixture
+# The guard runs on uvloop where it is installed, else on asyncio's own loop
+# (Windows has no uvloop): every test runs on both.
+LOOPS = {"uvloop": [], "asyncio": ["--plain-asyncio"]}
+
+
+@pytest.fixture(params=LOOPS)
 def guarded(request):
     servers = []
+    if request.param == "uvloop":
+        pytest.importorskip("uvloop")
 
     def start(*options, preexec_fn=None):
-        server = Guarded(*options, preexec_fn=preexec_fn)
+        server = Guarded(*options, *LOOPS[request.param], preexec_fn=preexec_fn)
         servers.append(server)
         server.backend.wait_until_serving()
-        return server.wait_until_serving()
+        server.wait_until_serving()
+        assert f"{request.param}'s event loop" in server.log(), server.log()
+        return server
 
     yield start
     for server in servers:
@@ -143,3 +152,54 @@ def test_at_its_open_file_limit_it_refuses_and_keeps_serving(guarded):
         except requests.ConnectionError:
             time.sleep(0.1)
     assert page.status_code == 200, "it should serve again"
+
+
+def read_all(sock):
+    """Everything `sock` receives until the other end closes it."""
+    sock.settimeout(TIMEOUT)
+    received = bytearray()
+    while chunk := sock.recv(65536):
+        received += chunk
+    return bytes(received)
+
+
+def test_headers_sent_a_byte_at_a_time_and_a_second_request_behind_them_pass(
+        guarded):
+    server = guarded()
+    first = b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
+    second = b"GET /README.md HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for byte in first[:-1]:
+            sock.sendall(bytes([byte]))
+        sock.sendall(first[-1:] + second)  # both requests' ends at once
+        answers = read_all(sock)
+    assert answers.count(b"HTTP/1.1 200") == 2, (
+        f"both requests should be answered: {answers[:300]!r}")
+    assert b"make run" in answers
+
+
+def test_a_client_that_ends_its_side_still_gets_the_whole_answer(guarded):
+    server = guarded()
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET /README.md HTTP/1.0\r\n\r\n")
+        sock.shutdown(socket.SHUT_WR)  # all it will send
+        answer = read_all(sock)
+    body = (REPO / "README.md").read_bytes()
+    assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(body)
+
+
+def test_a_large_answer_reaches_a_slow_reader_whole(guarded):
+    """3.5 MB through a small receive buffer: the guard stops reading
+    the server while the client's socket is full, and goes on after."""
+    server = guarded()
+    path = "docs/assets/javascripts/mermaid.min.js"
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", server.port))
+        sock.sendall(f"GET /{path} HTTP/1.0\r\n\r\n".encode())
+        answer = read_all(sock)
+    body = (REPO / path).read_bytes()
+    assert len(body) > 3_000_000
+    assert answer.endswith(body), (
+        f"{len(answer)} bytes arrived for a file of {len(body)}")
