@@ -26,7 +26,9 @@ import os
 import platform
 import re
 import resource
+import shutil
 import signal
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -44,6 +46,7 @@ PART2 = REPO / "part2_chat"
 PART3 = REPO / "part3_deploy"
 PART4 = REPO / "part4_scale"
 GUARD = REPO / "scripts" / "guard.py"
+GUARDED_CHAT = REPO / "scripts" / "guarded_chat.py"
 # Every simulated student connects from 127.0.0.1: the guard's cap per address (50 in a
 # class, where each student has an address of their own) is raised above any scenario's.
 GUARD_PER_ADDRESS = 10_000
@@ -103,10 +106,13 @@ class GuardedChat:
     with `profile_to` it is the one bench/profiled.py runs."""
 
     def __init__(self, profile_to=None):
-        self.chat = Server("python app.py", cwd=PART2, env=SERVER_ENV)
+        self.folder = Path(tempfile.mkdtemp(prefix="guarded-"))
+        channel = self.folder / "channel"
+        self.chat = Server(f"python {GUARDED_CHAT} {channel} app.py", cwd=PART2,
+                           env=SERVER_ENV)
         port = free_port()
         guard = (f"{GUARD} --listen 127.0.0.1:{port} --to 127.0.0.1:{self.chat.port} "
-                 f"--per-address {GUARD_PER_ADDRESS}")
+                 f"--per-address {GUARD_PER_ADDRESS} --hand-over {channel}")
         if profile_to:
             guard = f"{BENCH / 'profiled.py'} {profile_to} {guard}"
         self.guard = Server(f"python {guard}", cwd=REPO, port=port)
@@ -123,11 +129,13 @@ class GuardedChat:
     def close(self):
         self.guard.close()
         self.chat.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 SERVERS = {kind.key: kind for kind in [
     ServerKind("part2", "part2", "python app.py (eventlet)"),
-    ServerKind("part2-guard", "part2 + guard", "scripts/guard.py in front of python app.py"),
+    ServerKind("part2-guard", "part2 + guard",
+               "make class: scripts/guard.py --hand-over, scripts/guarded_chat.py app.py"),
     ServerKind("part3", "part3", "Procfile: gunicorn -k eventlet -w 1"),
     ServerKind("part3-gevent", "part3 gevent", "gunicorn -k gevent -w 1 (README)"),
     ServerKind("bare", "bare socketio", "bench/bare_server.py (eventlet)"),

@@ -39,6 +39,10 @@ REPO = Path(__file__).resolve().parent.parent
 KEY_FILE = REPO / ".class-secret-key"
 START_TIMEOUT = 30
 GUARD = Path(__file__).with_name("guard.py")
+GUARDED_CHAT = Path(__file__).with_name("guarded_chat.py")
+# Where the guard can hand the chat its connections (scripts/guarded_chat.py):
+# it reads how each is doing from Linux's TCP_INFO.
+HAND_OVER = sys.platform == "linux"
 MIN_KEY_BYTES = 32
 DEFAULT_ROOM = "class"
 PER_ADDRESS = 50  # connections one client address may hold (--per-address)
@@ -247,12 +251,16 @@ svg {{ display: block; margin: 1vh auto 0; width: min(62vh, 90vw);
 """
 
 
-def chat_command(folder, port):
-    """How `make run` starts the checkpoint, on `port`, as an argv list."""
+def chat_command(folder, port, channel=None):
+    """How `make run` starts the checkpoint, on `port`, as an argv list;
+    with `channel`, `python app.py` also takes the connections the guard
+    hands over there."""
     if (folder / "Procfile.local").exists():
         return None  # part 4: see part4_stack()
     if (folder / "Procfile").exists():
         return ["honcho", "start", "-p", str(port)]
+    if channel:
+        return [sys.executable, str(GUARDED_CHAT), str(channel), "app.py"]
     return [sys.executable, "app.py"]
 
 
@@ -303,11 +311,13 @@ def check_ports(options):
                 f"make class {flag}={port + 1}")
 
 
-def guard(public_port, private_port, options):
-    """The guard in front of a server on 127.0.0.1:`private_port`."""
+def guard(public_port, private_port, options, channel=None):
+    """The guard in front of a server on 127.0.0.1:`private_port`; with
+    `channel`, it hands each connection over to the chat there."""
     return [sys.executable, str(GUARD), "--listen", f"0.0.0.0:{public_port}",
             "--to", f"127.0.0.1:{private_port}",
-            "--per-address", str(options.per_address)]
+            "--per-address", str(options.per_address),
+            *(["--hand-over", str(channel)] if channel else [])]
 
 
 def environments(key, chat_port):
@@ -402,8 +412,13 @@ def main(argv=None):
     chat_port, docs_port = free_loopback_port(), free_loopback_port()
     chat_env, other_env = environments(key, chat_port)
     workdir = Path(tempfile.mkdtemp(prefix="class-"))
-    command = (chat_command(folder, chat_port)
+    # Handed over, a connection costs the guard nothing per message
+    # (docs/benchmark.md); part 3's and part 4's servers cannot take one.
+    channel = workdir / "hand-over" if HAND_OVER else None
+    command = (chat_command(folder, chat_port, channel)
                or part4_stack(folder, chat_port, workdir))
+    if str(GUARDED_CHAT) not in command:
+        channel = None  # nothing there takes a connection
     check_ports(options)  # again: the docs took a while to build
     start = {"env": other_env, "start_new_session": True,
              "stdin": subprocess.DEVNULL}
@@ -414,8 +429,8 @@ def main(argv=None):
         subprocess.Popen([sys.executable, "-m", "http.server", "--bind",
                           "127.0.0.1", "--directory", str(options.site),
                           str(docs_port)], **quiet),
-        subprocess.Popen(guard(options.chat_port, chat_port, options),
-                         **start),
+        subprocess.Popen(guard(options.chat_port, chat_port, options,
+                               channel), **start),
         subprocess.Popen(guard(options.docs_port, docs_port, options),
                          **start)]
     # Ctrl+C ends the class even when a shell started us with SIGINT ignored.

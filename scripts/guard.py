@@ -29,13 +29,20 @@ laptop's servers:
 
 The guard only reads the first request's headers (to time them); after
 them it passes on whatever either side sends as it comes, so WebSockets
-and keep-alive work as without it. It runs on uvloop where that is
-installed (not on Windows), else on asyncio's own event loop.
+and keep-alive work as without it. With --hand-over (Linux), it hands
+the connection itself to a chat run by scripts/guarded_chat.py instead,
+and only watches it: how long it has been quiet, and when it ends, the
+kernel says (TCP_INFO). A message then costs the guard nothing. It runs
+on uvloop where that is installed (not on Windows), else on asyncio's
+own event loop.
 """
 import argparse
 import asyncio
 import contextlib
+import os
 import resource
+import socket
+import struct
 import sys
 from collections import Counter
 
@@ -53,6 +60,12 @@ except ImportError:
 RESERVED_DESCRIPTORS = 64
 HEADERS_END = b"\r\n\r\n"
 MAX_HEADER_BYTES = 64 * 1024
+# How often the guard looks at a connection it has handed over.
+WATCH_SECONDS = 1
+# The most it hands over with a connection: what it read of it, the
+# headers and what came with them (a longer one is passed on instead).
+MAX_HANDED_BYTES = 128 * 1024
+TCP_ESTABLISHED = 1  # Linux's tcpi_state
 # Tried in order when the hard limit is "unlimited" (macOS refuses a soft
 # limit above its kern.maxfilesperproc).
 SOFT_LIMITS = (65536, 10240, 4096)
@@ -87,7 +100,7 @@ def refusal(status, reason):
 
 class Guard:
     def __init__(self, target, per_address, header_seconds, idle_seconds,
-                 cap=None):
+                 cap=None, hand_over=None):
         self.target = target  # (host, port) of the server behind
         self.per_address = per_address
         self.header_seconds = header_seconds
@@ -95,6 +108,8 @@ class Guard:
         self.cap = cap or connection_cap()
         self.open = Counter()  # client address -> its open connections
         self.tasks = set()  # asyncio keeps only weak references to tasks
+        self.hand_over = hand_over  # the chat's Unix socket, or None
+        self.channel = None  # connected to it
 
     def connected(self, client):
         """A client connected (Client.connection_made): handle it."""
@@ -125,8 +140,9 @@ class Guard:
             client.transport.close()
 
     async def pass_on(self, client):
-        """Wait for the first request's headers, then join the client
-        and the server until both sides have finished."""
+        """Wait for the first request's headers, then hand the connection
+        to the chat, or join the client and the server until both sides
+        have finished."""
         await asyncio.wait({client.headers}, timeout=self.header_seconds)
         if not client.headers.done():
             await refuse(client, "408 Request Timeout",
@@ -137,6 +153,9 @@ class Guard:
                          "The request's headers are too large.")
             return
         if client.headers.result() is ENDED:
+            return
+        if self.handed_over(client):
+            await self.watch(client)
             return
         _, server = await asyncio.get_running_loop().create_connection(
             lambda: Side(client.activity), *self.target)
@@ -151,6 +170,56 @@ class Guard:
             # Idle (or over): both sides are closed.
             quiet.cancel()
             server.transport.close()
+
+    def handed_over(self, client):
+        """Hand the client's socket, and what came of it so far, to the
+        chat (scripts/guarded_chat.py); False if it cannot take it now."""
+        if not self.hand_over or len(client.received) > MAX_HANDED_BYTES:
+            return False
+        try:
+            if self.channel is None:
+                self.channel = socket.socket(socket.AF_UNIX,
+                                             socket.SOCK_SEQPACKET)
+                self.channel.connect(self.hand_over)
+                self.channel.setblocking(False)  # the loop must not wait
+            sock = client.transport.get_extra_info("socket")
+            # The event loop switched Nagle's algorithm off; the chat's
+            # own accept() leaves it on, and so the chat sends as it does
+            # without the guard (fewer, fuller packets).
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+            socket.send_fds(self.channel, [bytes(client.received)],
+                            [sock.fileno()])
+        except BlockingIOError:  # the chat is behind: pass bytes on
+            return False
+        except OSError:  # no chat there yet, or gone: pass bytes on
+            if self.channel is not None:
+                self.channel.close()
+            self.channel = None
+            return False
+        return True
+
+    async def watch(self, client):
+        """Until a handed-over connection ends, or moves no byte for
+        idle_seconds (then end it): the kernel knows both (TCP_INFO)."""
+        descriptor = client.transport.get_extra_info("socket").fileno()
+        with socket.socket(fileno=os.dup(descriptor)) as sock:
+            while (quiet := quiet_seconds(sock)) is not None:
+                if quiet >= self.idle_seconds:
+                    sock.shutdown(socket.SHUT_RDWR)  # the chat's end too
+                    return
+                await asyncio.sleep(min(WATCH_SECONDS,
+                                        self.idle_seconds - quiet))
+
+
+def quiet_seconds(sock):
+    """Seconds since `sock` last sent or received data, or None once it is
+    no longer open both ways (Linux's struct tcp_info: tcpi_state, then
+    tcpi_last_data_sent and tcpi_last_data_recv in ms, at bytes 44, 52)."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    if info[0] != TCP_ESTABLISHED:
+        return None
+    sent, _, received = struct.unpack_from("=3I", info, 44)
+    return min(sent, received) / 1000
 
 
 async def refuse(side, status, reason):
@@ -296,7 +365,8 @@ def address(text):
 
 async def serve(options):
     guard = Guard(address(options.to), options.per_address,
-                  options.header_seconds, options.idle_seconds)
+                  options.header_seconds, options.idle_seconds,
+                  hand_over=options.hand_over)
     host, port = address(options.listen)
     server = await asyncio.get_running_loop().create_server(
         lambda: Client(guard), host, port, backlog=1024, reuse_port=False)
@@ -320,6 +390,10 @@ def main(argv=None):
     # Longer than Socket.IO's ping interval (25 s) and its wait for the
     # answer (20 s): a live connection always moves a byte before this.
     parser.add_argument("--idle-seconds", type=float, default=60)
+    parser.add_argument("--hand-over", metavar="UNIX_SOCKET",
+                        help="hand each connection, once its headers are "
+                             "in, to the chat run by scripts/guarded_chat.py "
+                             "on this socket (Linux)")
     parser.add_argument("--plain-asyncio", action="store_true",
                         help="asyncio's own event loop, even where uvloop "
                              "is installed")

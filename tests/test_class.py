@@ -366,6 +366,43 @@ def test_only_the_chat_is_given_the_class_key(tmp_path):
         process.wait(TIMEOUT)
 
 
+def local_ports_of_sockets(pid):
+    """The local ports of the TCP (IPv4) sockets process `pid` holds."""
+    inodes = set()
+    for link in Path(f"/proc/{pid}/fd").iterdir():
+        target = os.readlink(link) if link.is_symlink() else ""
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[9] in inodes:
+            ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="the guard hands connections over on Linux only")
+def test_the_chat_s_guard_hands_the_chat_its_connections(tmp_path):
+    """Once a request's headers are in, the chat itself holds the
+    student's connection (the guard copies no message)."""
+    process, (chat_port, _) = start_class(tmp_path)
+    try:
+        read_until(process, "Projector page")
+        with socket.create_connection(("127.0.0.1", chat_port)) as student:
+            student.sendall(b"GET / HTTP/1.1\r\nHost: class\r\n\r\n")
+            student.settimeout(TIMEOUT)
+            assert student.recv(64).startswith(b"HTTP/1.1 200")
+            [chat] = [pid for pid, command in started_by(process.pid).items()
+                      if "app.py" in command]
+            assert chat_port in local_ports_of_sockets(chat), (
+                "the chat should hold the student's connection to port "
+                f"{chat_port}, handed over by the guard")
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(TIMEOUT)
+
+
 @pytest.mark.parametrize("room", ["  ", "r" * 65, "ma\u200bths"],
                          ids=["blank", "too long", "invisible character"])
 def test_make_class_refuses_a_room_the_chat_would_refuse(tmp_path, room):

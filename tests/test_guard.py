@@ -35,6 +35,45 @@ class Guarded(Server):
         self.backend.close()
 
 
+GUARDED_CHAT = REPO / "scripts" / "guarded_chat.py"
+# An eventlet server as `python app.py` starts one (socketio.run()), which
+# says whom it is talking to.
+EVENTLET_APP = """
+import os
+import eventlet
+import eventlet.wsgi
+
+def app(environ, start_response):
+    peer = f"{environ['REMOTE_ADDR']}:{environ['REMOTE_PORT']}"
+    start_response("200 OK", [("Content-Type", "text/plain"),
+                              ("Content-Length", "3"), ("X-Peer", peer)])
+    return [b"hi\\n"]
+
+eventlet.wsgi.server(eventlet.listen(("127.0.0.1", int(os.environ["PORT"]))),
+                     app, log_output=False)
+"""
+
+
+class HandingOver(Server):
+    """That server run by scripts/guarded_chat.py, with a guard in front
+    that hands it each connection (--hand-over)."""
+
+    def __init__(self, folder, *options):
+        (folder / "app.py").write_text(EVENTLET_APP)
+        channel = folder / "channel"
+        self.backend = Server(f"{sys.executable} {GUARDED_CHAT} {channel} app.py",
+                              cwd=folder)
+        port = free_port()
+        super().__init__(
+            f"{sys.executable} {GUARD} --listen 127.0.0.1:{port} "
+            f"--to 127.0.0.1:{self.backend.port} --hand-over {channel} "
+            + " ".join(options), cwd=REPO, port=port)
+
+    def close(self):
+        super().close()
+        self.backend.close()
+
+
 # The guard runs on uvloop where it is installed, else on asyncio's own loop
 # (Windows has no uvloop): every test runs on both.
 LOOPS = {"uvloop": [], "asyncio": ["--plain-asyncio"]}
@@ -53,6 +92,27 @@ def guarded(request):
         server.wait_until_serving()
         assert f"{request.param}'s event loop" in server.log(), server.log()
         return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture(params=LOOPS)
+def handing_over(request, tmp_path):
+    if request.param == "uvloop":
+        pytest.importorskip("uvloop")
+    if sys.platform != "linux":
+        pytest.skip("the guard hands connections over on Linux only")
+    servers = []
+
+    def start(*options):
+        folder = tmp_path / str(len(servers))
+        folder.mkdir()
+        server = HandingOver(folder, *options, *LOOPS[request.param])
+        servers.append(server)
+        server.backend.wait_until_serving()
+        return server.wait_until_serving()
 
     yield start
     for server in servers:
@@ -203,3 +263,60 @@ def test_a_large_answer_reaches_a_slow_reader_whole(guarded):
     assert len(body) > 3_000_000
     assert answer.endswith(body), (
         f"{len(answer)} bytes arrived for a file of {len(body)}")
+
+
+def peer_seen_by_the_server(sock):
+    """Send a request on `sock`; the X-Peer of the answer: who the server
+    behind the guard is talking to."""
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    sock.settimeout(TIMEOUT)
+    answer = b""
+    while not answer.endswith(b"hi\n") and (chunk := sock.recv(4096)):
+        answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200"), answer
+    return answer.split(b"X-Peer: ")[1].split(b"\r\n")[0].decode()
+
+
+def test_a_connection_is_handed_over_to_the_chat_once_its_headers_are_in(
+        handing_over):
+    """The chat talks to the browser itself: it sees the browser's own
+    address and port, and the guard copies no byte of the messages."""
+    server = handing_over()
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        mine = "{}:{}".format(*sock.getsockname())
+        assert peer_seen_by_the_server(sock) == mine, (
+            "the server behind the guard should be talking to this socket")
+        assert peer_seen_by_the_server(sock) == mine, "and keep doing so"
+
+
+def test_a_handed_over_connection_that_goes_quiet_is_closed(handing_over):
+    server = handing_over("--idle-seconds", "1")
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        peer_seen_by_the_server(sock)  # the server keeps it open (HTTP/1.1)
+        assert sock.recv(65536) == b"", "the guard should close a quiet connection"
+
+
+def test_handed_over_connections_count_towards_the_cap_until_they_end(
+        handing_over):
+    server = handing_over("--per-address", "2")
+    # From an address of their own: the fixture's first request, from
+    # 127.0.0.1, may still be counted.
+    address = ("127.0.0.1", server.port)
+    held = [socket.create_connection(address, source_address=("127.0.0.2", 0))
+            for _ in range(2)]
+    for sock in held:
+        peer_seen_by_the_server(sock)
+    with socket.create_connection(address, source_address=("127.0.0.2", 0)) as third:
+        third.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert status_of(third).endswith("503 Service Unavailable")
+    for sock in held:
+        sock.close()
+    # The guard looks at a handed-over connection every second.
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        with socket.create_connection(address, source_address=("127.0.0.2", 0)) as again:
+            again.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            if status_of(again).endswith("200 OK"):
+                return
+        time.sleep(0.2)
+    raise AssertionError("the closed connections should have made room again")
