@@ -123,7 +123,7 @@ screenshots: $(INSTALLED_DEV)
 # `bench-full` every scenario and server three times; both write the figures, a page and
 # its plot into bench/results/, which git ignores. `bench-docs` runs the quick set and
 # writes it into the docs instead: the "Latest run" of docs/benchmark.md and its plot.
-.PHONY: bench bench-full bench-docs bench-check
+.PHONY: bench bench-full bench-docs bench-check bench-guard
 RESULTS := bench/results
 
 bench: $(INSTALLED_DEV)
@@ -140,6 +140,13 @@ bench-docs: $(INSTALLED_DEV)
 	@scripts/install-system-packages
 	$(BIN)/python -m bench.bench --set quick \
 		--markdown docs/benchmark.md --plot docs/images/benchmark.png
+
+# What the guard in front of the chat costs (make class, scripts/guard.py): part2 with
+# and without it, 200 users and 20 senders, interleaved, 3 repeats; prints the CPU per
+# delivered message of both and their ratio (docs/benchmark.md quotes two such runs).
+bench-guard: $(INSTALLED_DEV)
+	$(BIN)/python -m bench.bench --set guard --json $(RESULTS)/guard.json \
+		--markdown $(RESULTS)/guard.md
 
 # How long a learner's check takes (bench/check_bench.py): a faithful copy and a copy of
 # the step before, for every step; written into docs/benchmark.md.

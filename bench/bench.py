@@ -26,7 +26,9 @@ import os
 import platform
 import re
 import resource
+import shutil
 import signal
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,7 +36,7 @@ from pathlib import Path
 import numpy
 
 from bench import loadgen
-from harness.servers import Server, procfile_command
+from harness.servers import Server, free_port, procfile_command
 from harness.stack import ScaledChat
 from tutorial.chain import REPO
 
@@ -43,6 +45,11 @@ BENCH = REPO / "bench"
 PART2 = REPO / "part2_chat"
 PART3 = REPO / "part3_deploy"
 PART4 = REPO / "part4_scale"
+GUARD = REPO / "scripts" / "guard.py"
+GUARDED_CHAT = REPO / "scripts" / "guarded_chat.py"
+# Every simulated student connects from 127.0.0.1: the guard's cap per address (50 in a
+# class, where each student has an address of their own) is raised above any scenario's.
+GUARD_PER_ADDRESS = 10_000
 # The chat's rate limit (5 messages a second after a burst of 10) would otherwise decide
 # every figure; both apps read these two variables (see MESSAGES_PER_SECOND in app.py).
 RATE_LIMIT_ENV = {"CHAT_MESSAGES_PER_SECOND": "1000000", "CHAT_MESSAGE_BURST": "1000000"}
@@ -68,10 +75,13 @@ class ServerKind:
     command: str  # what the reader would type, for the report
 
     def profilable(self):
-        return self.key in ("part2", "bare")
+        return self.key in ("part2", "bare", "part2-guard")
 
     def start(self, profile_to=None):
-        """Start the server; with `profile_to` (part2 and bare only) under cProfile."""
+        """Start the server; with `profile_to` (part2 and bare only) under cProfile, and
+        for part2-guard its guard."""
+        if self.key == "part2-guard":
+            return GuardedChat(profile_to)
         if profile_to:
             script = "app.py" if self.key == "part2" else str(BENCH / "bare_server.py")
             return Server(f"python {BENCH / 'profiled.py'} {profile_to} {script}",
@@ -90,8 +100,42 @@ class ServerKind:
         raise ValueError(self.key)
 
 
+class GuardedChat:
+    """part2's `python app.py` behind scripts/guard.py, as `make class` runs it; behaves
+    like a Server (url, process, wait_until_serving, stop, close). `process` is the guard's:
+    with `profile_to` it is the one bench/profiled.py runs."""
+
+    def __init__(self, profile_to=None):
+        self.folder = Path(tempfile.mkdtemp(prefix="guarded-"))
+        channel = self.folder / "channel"
+        self.chat = Server(f"python {GUARDED_CHAT} {channel} app.py", cwd=PART2,
+                           env=SERVER_ENV)
+        port = free_port()
+        guard = (f"{GUARD} --listen 127.0.0.1:{port} --to 127.0.0.1:{self.chat.port} "
+                 f"--per-address {GUARD_PER_ADDRESS} --hand-over {channel}")
+        if profile_to:
+            guard = f"{BENCH / 'profiled.py'} {profile_to} {guard}"
+        self.guard = Server(f"python {guard}", cwd=REPO, port=port)
+        self.process, self.port, self.url = self.guard.process, port, self.guard.url
+
+    def wait_until_serving(self):
+        self.chat.wait_until_serving()
+        self.guard.wait_until_serving()
+        return self
+
+    def stop(self, sig=signal.SIGTERM):
+        self.guard.stop(sig)
+
+    def close(self):
+        self.guard.close()
+        self.chat.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 SERVERS = {kind.key: kind for kind in [
     ServerKind("part2", "part2", "python app.py (eventlet)"),
+    ServerKind("part2-guard", "part2 + guard",
+               "make class: scripts/guard.py --hand-over, scripts/guarded_chat.py app.py"),
     ServerKind("part3", "part3", "Procfile: gunicorn -k eventlet -w 1"),
     ServerKind("part3-gevent", "part3 gevent", "gunicorn -k gevent -w 1 (README)"),
     ServerKind("bare", "bare socketio", "bench/bare_server.py (eventlet)"),
@@ -108,6 +152,8 @@ def process_groups(server):
         groups["redis"] = server.redis.process.pid
         groups["nginx"] = server.nginx.process.pid
         return groups
+    if isinstance(server, GuardedChat):
+        return {"server": server.chat.process.pid, "guard": server.guard.process.pid}
     return {"server": server.process.pid}
 
 
@@ -246,8 +292,14 @@ def scenario_set(name):
             Scenario("C1000", "1,000 join", 1000, 1, 10, 10, ["part2", "part3"]),
             Scenario("D", "part4 fan-out", 200, 4, 75, None, SCALED),
         ]
+    if name == "guard":
+        # Issue 32's comparison: the chat with and without the guard in front, under many
+        # senders at once (as a busy class is), interleaved.
+        return 3, [Scenario("G", "the guard's cost", 200, 20, 50, None,
+                            ["part2", "part2-guard"])]
     if name == "tiny":
-        return 1, [Scenario("tiny", "smoke test", 5, 1, 10, None, ["part2"])]
+        return 1, [Scenario("tiny", "smoke test", 5, 1, 10, None,
+                            ["part2", "part2-guard"])]
     raise SystemExit(f"unknown set {name}")
 
 
@@ -524,8 +576,9 @@ def raise_open_file_limit():
 # --- main -------------------------------------------------------------------------------
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--set", default="quick", choices=["quick", "full", "tiny"],
+    parser.add_argument("--set", default="quick", choices=["quick", "full", "guard", "tiny"],
                         help="which scenarios: quick (make bench), full (make bench-full), "
+                             "guard (make bench-guard: part2 with and without the guard), "
                              "tiny (the test suite's smoke run)")
     parser.add_argument("--repeats", type=int, help="repeats of every scenario (default: "
                                                     "1 for quick and tiny, 3 for full)")
@@ -537,7 +590,8 @@ def main(argv=None):
     parser.add_argument("--profile-generators", type=Path, metavar="DIR",
                         help="run the generator processes under cProfile; statistics in DIR")
     parser.add_argument("--profile-server", type=Path, metavar="DIR",
-                        help="run part2 and bare under cProfile (bench/profiled.py); "
+                        help="run part2 and bare (and part2-guard's guard) under cProfile "
+                             "(bench/profiled.py); "
                              "statistics in DIR. Profiling slows them: not for figures")
     parser.add_argument("--no-retry", dest="retry_disturbed", action="store_false",
                         help="keep a run that other work on the machine disturbed (by "

@@ -12,6 +12,7 @@ from pathlib import Path
 GROUPS = [
     ("app.py", "the chat's own handlers (app.py)"),
     ("bare_server.py", "the bare server's handlers"),
+    ("guard.py", "the guard's own code (scripts/guard.py)"),
     ("/flask_socketio/", "Flask-SocketIO"),
     ("/flask/", "Flask (app and request context, session)"),
     ("/werkzeug/", "Werkzeug"),

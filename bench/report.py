@@ -14,6 +14,7 @@ MEDIAN_FIELDS = [
     "generator_cpu_us_per_delivery", "busiest_us_per_delivery", "projected_capacity_per_s",
 ]
 EVENTLET_SINGLE = ["part2", "part3"]  # one eventlet worker: python app.py, the Procfile
+GUARD_TARGET = 1.2  # issue 32: the chat behind the guard, against the chat alone
 
 
 # --- numbers ----------------------------------------------------------------------------
@@ -64,6 +65,9 @@ def targets(summary):
         result.append({"target": "our handlers cost at most 1.3× the bare server's CPU per "
                                  "delivery (scenario B, part2 against bare: same eventlet "
                                  "server)", "met": met, "detail": detail})
+    guard = guard_target(summary.get("G", {}))
+    if guard:
+        result.append(guard)
     scaled = summary.get("D", {})
     if "part4-1w" in scaled and "part4-2w" in scaled:
         one, two = scaled["part4-1w"], scaled["part4-2w"]
@@ -93,6 +97,28 @@ def targets(summary):
     return result
 
 
+def guard_cost(medians):
+    """The chat's and the guard's CPU per delivery (µs), from the medians of a run."""
+    parts, delivered = medians["server_cpu_parts"], max(medians["delivered"], 1)
+    return {part: seconds / delivered * 1e6 for part, seconds in parts.items()}
+
+
+def guard_target(by_server):
+    """Scenario G: what the guard adds to the CPU the chat costs per delivered message."""
+    if not ("part2" in by_server and "part2-guard" in by_server):
+        return None
+    alone = by_server["part2"]["server_cpu_us_per_delivery"]
+    guarded = by_server["part2-guard"]["server_cpu_us_per_delivery"]
+    ratio = guarded / max(alone, 1e-9)
+    parts = guard_cost(by_server["part2-guard"])
+    detail = (f"part2 alone {alone:.1f} µs per delivery, behind the guard {guarded:.1f} µs "
+              f"(the chat {parts['server']:.1f} + the guard {parts['guard']:.1f}): "
+              f"{ratio:.2f}×")
+    return {"target": f"the chat behind the guard costs at most {GUARD_TARGET:g}× the CPU "
+                      "per delivery of the chat alone (scenario G: chat and guard processes "
+                      "together)", "met": ratio <= GUARD_TARGET, "detail": detail}
+
+
 def verdict(met):
     return {True: "met", False: "missed", None: "not established"}[met]
 
@@ -112,7 +138,7 @@ def tables(report):
         return f"{servers[key]['label']}"
 
     latency = [k for k in scenarios if k in ("A", "tiny")]
-    fanout = [k for k in scenarios if k in ("B", "D")]
+    fanout = [k for k in scenarios if k in ("B", "D", "G")]
     joins = [k for k in scenarios if k.startswith("C")]
     for key in latency:
         out += [f"**{key}: {scenarios[key]['title']}** ({scenarios[key]['describe']})", "",

@@ -39,6 +39,10 @@ REPO = Path(__file__).resolve().parent.parent
 KEY_FILE = REPO / ".class-secret-key"
 START_TIMEOUT = 30
 GUARD = Path(__file__).with_name("guard.py")
+GUARDED_CHAT = Path(__file__).with_name("guarded_chat.py")
+# Where the guard can hand the chat its connections (scripts/guarded_chat.py):
+# it reads how each is doing from Linux's TCP_INFO.
+HAND_OVER = sys.platform == "linux"
 MIN_KEY_BYTES = 32
 DEFAULT_ROOM = "class"
 PER_ADDRESS = 50  # connections one client address may hold (--per-address)
@@ -67,13 +71,22 @@ class KeyFileError(Exception):
     """The class key file is not safe to use; the message says the fix."""
 
 
+# Where the system has them: O_NOFOLLOW refuses to open a symbolic link,
+# O_NONBLOCK keeps opening a named pipe from waiting for a writer.
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
 def class_secret_key(path=KEY_FILE):
     """The class's SECRET_KEY: read from `path`, or made once, owner-only.
     A key others can read, or a short one, is refused: whoever knows the
     key can sign a session cookie with any name in it."""
     path = Path(path)
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # O_EXCL: whatever is at `path` already, a link included, is never
+        # written through; existing_key() checks it instead.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                             | NOFOLLOW, 0o600)
     except FileExistsError:
         return existing_key(path)
     key = secrets.token_hex(32)
@@ -83,19 +96,56 @@ def class_secret_key(path=KEY_FILE):
 
 
 def existing_key(path):
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyFileError(
-            f"{path} can be read by other users of this computer "
-            f"(mode {stat.filemode(mode)}): anyone who reads it can sign in "
-            f"as anybody. Make it yours only: chmod 600 {path}")
-    key = path.read_text().strip()
+    descriptor = open_key_file(path)
+    try:
+        check_key_file(path, os.fstat(descriptor))
+    except KeyFileError:
+        os.close(descriptor)
+        raise
+    with os.fdopen(descriptor) as file:
+        key = file.read().strip()
     if len(key.encode()) < MIN_KEY_BYTES:
         raise KeyFileError(
             f"{path} holds a key of {len(key.encode())} bytes; a class key "
             f"needs at least {MIN_KEY_BYTES}, or it can be guessed. Delete "
             f"it and a new one is made: rm {path}")
     return key
+
+
+def open_key_file(path):
+    """The key file, opened for reading without following a link: a link
+    lets whoever controls its target choose or read the class key."""
+    try:
+        return os.open(path, os.O_RDONLY | NOFOLLOW | NONBLOCK)
+    except OSError:
+        if path.is_symlink():
+            raise KeyFileError(
+                f"{path} is a symbolic link (to {os.readlink(path)}); the "
+                "class key must be a file of its own. Remove the link and a "
+                f"new key is made: rm {path}") from None
+        raise
+
+
+def check_key_file(path, status):
+    """Refuse a key file that is not a regular file of this user's, or
+    that other users may read (`status`: its os.fstat)."""
+    mode = status.st_mode
+    if not stat.S_ISREG(mode):
+        kind = ("a directory" if stat.S_ISDIR(mode) else "a named pipe"
+                if stat.S_ISFIFO(mode) else "not a regular file")
+        raise KeyFileError(
+            f"{path} is {kind}; the class key must be a regular file. Move "
+            f"it out of the way and a new key is made: mv {path} {path}.old")
+    if status.st_uid != os.geteuid():
+        raise KeyFileError(
+            f"{path} belongs to another user (uid {status.st_uid}), who can "
+            "read or change the class key. Remove it and a new key is made, "
+            f"yours: sudo rm {path}")
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise KeyFileError(
+            f"{path} can be read by other users of this computer "
+            f"(mode {stat.filemode(mode)}): anyone who reads it can sign in "
+            f"as anybody. Make it yours only: chmod 600 {path}")
 
 
 def port_is_free(port):
@@ -201,12 +251,16 @@ svg {{ display: block; margin: 1vh auto 0; width: min(62vh, 90vw);
 """
 
 
-def chat_command(folder, port):
-    """How `make run` starts the checkpoint, on `port`, as an argv list."""
+def chat_command(folder, port, channel=None):
+    """How `make run` starts the checkpoint, on `port`, as an argv list;
+    with `channel`, `python app.py` also takes the connections the guard
+    hands over there."""
     if (folder / "Procfile.local").exists():
         return None  # part 4: see part4_stack()
     if (folder / "Procfile").exists():
         return ["honcho", "start", "-p", str(port)]
+    if channel:
+        return [sys.executable, str(GUARDED_CHAT), str(channel), "app.py"]
     return [sys.executable, "app.py"]
 
 
@@ -257,11 +311,27 @@ def check_ports(options):
                 f"make class {flag}={port + 1}")
 
 
-def guard(public_port, private_port, options):
-    """The guard in front of a server on 127.0.0.1:`private_port`."""
+def guard(public_port, private_port, options, channel=None):
+    """The guard in front of a server on 127.0.0.1:`private_port`; with
+    `channel`, it hands each connection over to the chat there."""
     return [sys.executable, str(GUARD), "--listen", f"0.0.0.0:{public_port}",
             "--to", f"127.0.0.1:{private_port}",
-            "--per-address", str(options.per_address)]
+            "--per-address", str(options.per_address),
+            *(["--hand-over", str(channel)] if channel else [])]
+
+
+def environments(key, chat_port):
+    """The environments the servers start with: (the chat's, the others').
+    Only the chat gets the class key: the docs server and the guards have
+    no use for it, and a process cannot leak what it was never given. A
+    SECRET_KEY of the shell that started the class is left out too."""
+    others = {name: value for name, value in os.environ.items()
+              if name != "SECRET_KEY"}
+    others["PATH"] = (f"{Path(sys.executable).parent}{os.pathsep}"
+                      f"{os.environ['PATH']}{os.pathsep}/usr/sbin")
+    chat = {**others, "HOST": "127.0.0.1", "PORT": str(chat_port),
+            "SECRET_KEY": key}
+    return chat, others
 
 
 def answers(port):
@@ -340,25 +410,27 @@ def main(argv=None):
     # The servers listen on loopback only; the guards take the classroom's
     # connections on the ports students type.
     chat_port, docs_port = free_loopback_port(), free_loopback_port()
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(chat_port),
-           "SECRET_KEY": key,
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
-                   f"{os.environ['PATH']}{os.pathsep}/usr/sbin"}
+    chat_env, other_env = environments(key, chat_port)
     workdir = Path(tempfile.mkdtemp(prefix="class-"))
-    command = (chat_command(folder, chat_port)
+    # Handed over, a connection costs the guard nothing per message
+    # (docs/benchmark.md); part 3's and part 4's servers cannot take one.
+    channel = workdir / "hand-over" if HAND_OVER else None
+    command = (chat_command(folder, chat_port, channel)
                or part4_stack(folder, chat_port, workdir))
+    if str(GUARDED_CHAT) not in command:
+        channel = None  # nothing there takes a connection
     check_ports(options)  # again: the docs took a while to build
-    start = {"env": env, "start_new_session": True,
+    start = {"env": other_env, "start_new_session": True,
              "stdin": subprocess.DEVNULL}
     quiet = {**start, "stdout": subprocess.DEVNULL,
              "stderr": subprocess.DEVNULL}
     processes = [
-        subprocess.Popen(command, cwd=folder, **start),
+        subprocess.Popen(command, cwd=folder, **start | {"env": chat_env}),
         subprocess.Popen([sys.executable, "-m", "http.server", "--bind",
                           "127.0.0.1", "--directory", str(options.site),
                           str(docs_port)], **quiet),
-        subprocess.Popen(guard(options.chat_port, chat_port, options),
-                         **start),
+        subprocess.Popen(guard(options.chat_port, chat_port, options,
+                               channel), **start),
         subprocess.Popen(guard(options.docs_port, docs_port, options),
                          **start)]
     # Ctrl+C ends the class even when a shell started us with SIGINT ignored.

@@ -8,6 +8,8 @@ import stat
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -65,6 +67,72 @@ def test_a_readable_or_short_class_key_is_refused_with_its_fix(
     with pytest.raises(script.KeyFileError) as error:
         script.class_secret_key(key_file)
     assert refusal in str(error.value) and str(key_file) in str(error.value)
+
+
+def a_good_key(path):
+    """A key file class_secret_key() would take: 64 characters, owner-only."""
+    path.write_text("k" * 64 + "\n")
+    path.chmod(0o600)
+    return path
+
+
+def symlink_to_a_good_key(key_file):
+    key_file.symlink_to(a_good_key(key_file.with_name("elsewhere")))
+
+
+def dangling_symlink(key_file):
+    """A link to where someone else would have the key written."""
+    key_file.symlink_to(key_file.with_name("theirs"))
+
+
+def directory(key_file):
+    key_file.mkdir()
+
+
+def named_pipe(key_file):
+    os.mkfifo(key_file, 0o600)
+
+
+@pytest.mark.parametrize(("make", "refusal"), [
+    (symlink_to_a_good_key, "is a symbolic link"),
+    (dangling_symlink, "is a symbolic link"),
+    (directory, "is a directory"),
+    (named_pipe, "is a named pipe"),
+])
+def test_a_class_key_that_is_no_regular_file_is_refused_with_its_fix(
+        tmp_path, make, refusal):
+    key_file = tmp_path / "key"
+    make(key_file)
+    with ThreadPoolExecutor(1) as pool:
+        reading = pool.submit(script.class_secret_key, key_file)
+        try:
+            reading.result(timeout=5)
+        except TimeoutError:
+            # Opening a named pipe to read waits for a writer: be one, so
+            # that it ends, and say so.
+            os.close(os.open(key_file, os.O_WRONLY | os.O_NONBLOCK))
+            pytest.fail(f"reading the class key waited for ever on {key_file}")
+        except script.KeyFileError as error:
+            message = str(error)
+        else:
+            pytest.fail(f"{key_file} was taken as the class key")
+    fix = "rm " if "link" in refusal else f"mv {key_file} {key_file}.old"
+    assert refusal in message and fix in message, (
+        f"the refusal should say what {key_file} is and how to fix it: {message}")
+    assert not (tmp_path / "theirs").exists(), "the key was written through a link"
+
+
+def test_a_class_key_of_another_user_is_refused_with_its_fix(
+        tmp_path, monkeypatch):
+    key_file = a_good_key(tmp_path / "key")
+    if os.geteuid() == 0:
+        os.chown(key_file, 4321, 4321)  # a real file of another user
+    else:  # only root may give a file away: be another user instead
+        monkeypatch.setattr(os, "geteuid", lambda: os.getuid() + 1)
+    with pytest.raises(script.KeyFileError) as error:
+        script.class_secret_key(key_file)
+    assert "belongs to another user" in str(error.value)
+    assert f"rm {key_file}" in str(error.value)
 
 
 def test_the_projector_page_shows_each_address_and_its_qr_code():
@@ -253,6 +321,86 @@ def test_make_class_serves_chat_and_docs_and_ctrl_c_stops_both(tmp_path):
     assert not listening_addresses(chat_port), "the chat is still running"
     assert not listening_addresses(docs_port), "the docs are still served"
     assert (tmp_path / "key").read_text() == key
+
+
+def started_by(pid):
+    """{pid: command line} of the processes that process `pid` started."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "stat").read_text()
+            if int(status[status.rindex(")") + 2:].split()[1]) == pid:
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(
+                    b"\0", b" ").decode()
+        except (OSError, ValueError):  # not a process, or one that has ended
+            continue
+    return found
+
+
+def environment_of(pid):
+    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    return dict(item.decode().split("=", 1) for item in raw.split(b"\0") if b"=" in item)
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
+def test_only_the_chat_is_given_the_class_key(tmp_path):
+    """The docs server and the guards have no use for SECRET_KEY: they are
+    started without it, even when the shell that starts the class has one."""
+    process, _ = start_class(tmp_path, env={"SECRET_KEY": "the shell's own"})
+    try:
+        read_until(process, "Projector page")
+        key = (tmp_path / "key").read_text().strip()
+        servers = started_by(process.pid)
+        roles = {pid: "chat" if "app.py" in command else "docs"
+                 if "http.server" in command else "guard" if "guard.py" in command
+                 else command for pid, command in servers.items()}
+        assert sorted(roles.values()) == ["chat", "docs", "guard", "guard"], servers
+        for pid, role in roles.items():
+            given = environment_of(pid).get("SECRET_KEY")
+            if role == "chat":
+                assert given == key, "the chat should get the class key"
+            else:
+                assert given is None, f"the {role} ({servers[pid]}) was given SECRET_KEY"
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(TIMEOUT)
+
+
+def local_ports_of_sockets(pid):
+    """The local ports of the TCP (IPv4) sockets process `pid` holds."""
+    inodes = set()
+    for link in Path(f"/proc/{pid}/fd").iterdir():
+        target = os.readlink(link) if link.is_symlink() else ""
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[9] in inodes:
+            ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="the guard hands connections over on Linux only")
+def test_the_chat_s_guard_hands_the_chat_its_connections(tmp_path):
+    """Once a request's headers are in, the chat itself holds the
+    student's connection (the guard copies no message)."""
+    process, (chat_port, _) = start_class(tmp_path)
+    try:
+        read_until(process, "Projector page")
+        with socket.create_connection(("127.0.0.1", chat_port)) as student:
+            student.sendall(b"GET / HTTP/1.1\r\nHost: class\r\n\r\n")
+            student.settimeout(TIMEOUT)
+            assert student.recv(64).startswith(b"HTTP/1.1 200")
+            [chat] = [pid for pid, command in started_by(process.pid).items()
+                      if "app.py" in command]
+            assert chat_port in local_ports_of_sockets(chat), (
+                "the chat should hold the student's connection to port "
+                f"{chat_port}, handed over by the guard")
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(TIMEOUT)
 
 
 @pytest.mark.parametrize("room", ["  ", "r" * 65, "ma\u200bths"],

@@ -35,12 +35,81 @@ class Guarded(Server):
         self.backend.close()
 
 
-@pytest.fixture
+GUARDED_CHAT = REPO / "scripts" / "guarded_chat.py"
+# An eventlet server as `python app.py` starts one (socketio.run()), which
+# says whom it is talking to.
+EVENTLET_APP = """
+import os
+import eventlet
+import eventlet.wsgi
+
+def app(environ, start_response):
+    peer = f"{environ['REMOTE_ADDR']}:{environ['REMOTE_PORT']}"
+    start_response("200 OK", [("Content-Type", "text/plain"),
+                              ("Content-Length", "3"), ("X-Peer", peer)])
+    return [b"hi\\n"]
+
+eventlet.wsgi.server(eventlet.listen(("127.0.0.1", int(os.environ["PORT"]))),
+                     app, log_output=False)
+"""
+
+
+class HandingOver(Server):
+    """That server run by scripts/guarded_chat.py, with a guard in front
+    that hands it each connection (--hand-over)."""
+
+    def __init__(self, folder, *options):
+        (folder / "app.py").write_text(EVENTLET_APP)
+        channel = folder / "channel"
+        self.backend = Server(f"{sys.executable} {GUARDED_CHAT} {channel} app.py",
+                              cwd=folder)
+        port = free_port()
+        super().__init__(
+            f"{sys.executable} {GUARD} --listen 127.0.0.1:{port} "
+            f"--to 127.0.0.1:{self.backend.port} --hand-over {channel} "
+            + " ".join(options), cwd=REPO, port=port)
+
+    def close(self):
+        super().close()
+        self.backend.close()
+
+
+# The guard runs on uvloop where it is installed, else on asyncio's own loop
+# (Windows has no uvloop): every test runs on both.
+LOOPS = {"uvloop": [], "asyncio": ["--plain-asyncio"]}
+
+
+@pytest.fixture(params=LOOPS)
 def guarded(request):
     servers = []
+    if request.param == "uvloop":
+        pytest.importorskip("uvloop")
 
     def start(*options, preexec_fn=None):
-        server = Guarded(*options, preexec_fn=preexec_fn)
+        server = Guarded(*options, *LOOPS[request.param], preexec_fn=preexec_fn)
+        servers.append(server)
+        server.backend.wait_until_serving()
+        server.wait_until_serving()
+        assert f"{request.param}'s event loop" in server.log(), server.log()
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture(params=LOOPS)
+def handing_over(request, tmp_path):
+    if request.param == "uvloop":
+        pytest.importorskip("uvloop")
+    if sys.platform != "linux":
+        pytest.skip("the guard hands connections over on Linux only")
+    servers = []
+
+    def start(*options):
+        folder = tmp_path / str(len(servers))
+        folder.mkdir()
+        server = HandingOver(folder, *options, *LOOPS[request.param])
         servers.append(server)
         server.backend.wait_until_serving()
         return server.wait_until_serving()
@@ -63,7 +132,10 @@ def test_requests_pass_through(guarded):
 
 def test_one_address_may_hold_only_so_many_connections(guarded):
     server = guarded("--per-address", "3")
-    held = [socket.create_connection(("127.0.0.1", server.port))
+    # From an address of their own: the fixture's first request, from
+    # 127.0.0.1, may still be counted for a moment after it is answered.
+    held = [socket.create_connection(("127.0.0.1", server.port),
+                                     source_address=("127.0.0.3", 0))
             for _ in range(4)]
     try:
         for sock in held:
@@ -143,3 +215,111 @@ def test_at_its_open_file_limit_it_refuses_and_keeps_serving(guarded):
         except requests.ConnectionError:
             time.sleep(0.1)
     assert page.status_code == 200, "it should serve again"
+
+
+def read_all(sock):
+    """Everything `sock` receives until the other end closes it."""
+    sock.settimeout(TIMEOUT)
+    received = bytearray()
+    while chunk := sock.recv(65536):
+        received += chunk
+    return bytes(received)
+
+
+def test_headers_sent_a_byte_at_a_time_and_a_second_request_behind_them_pass(
+        guarded):
+    server = guarded()
+    first = b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
+    second = b"GET /README.md HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for byte in first[:-1]:
+            sock.sendall(bytes([byte]))
+        sock.sendall(first[-1:] + second)  # both requests' ends at once
+        answers = read_all(sock)
+    assert answers.count(b"HTTP/1.1 200") == 2, (
+        f"both requests should be answered: {answers[:300]!r}")
+    assert b"make run" in answers
+
+
+def test_a_client_that_ends_its_side_still_gets_the_whole_answer(guarded):
+    server = guarded()
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET /README.md HTTP/1.0\r\n\r\n")
+        sock.shutdown(socket.SHUT_WR)  # all it will send
+        answer = read_all(sock)
+    body = (REPO / "README.md").read_bytes()
+    assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(body)
+
+
+def test_a_large_answer_reaches_a_slow_reader_whole(guarded):
+    """3.5 MB through a small receive buffer: the guard stops reading
+    the server while the client's socket is full, and goes on after."""
+    server = guarded()
+    path = "docs/assets/javascripts/mermaid.min.js"
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", server.port))
+        sock.sendall(f"GET /{path} HTTP/1.0\r\n\r\n".encode())
+        answer = read_all(sock)
+    body = (REPO / path).read_bytes()
+    assert len(body) > 3_000_000
+    assert answer.endswith(body), (
+        f"{len(answer)} bytes arrived for a file of {len(body)}")
+
+
+def peer_seen_by_the_server(sock):
+    """Send a request on `sock`; the X-Peer of the answer: who the server
+    behind the guard is talking to."""
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    sock.settimeout(TIMEOUT)
+    answer = b""
+    while not answer.endswith(b"hi\n") and (chunk := sock.recv(4096)):
+        answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200"), answer
+    return answer.split(b"X-Peer: ")[1].split(b"\r\n")[0].decode()
+
+
+def test_a_connection_is_handed_over_to_the_chat_once_its_headers_are_in(
+        handing_over):
+    """The chat talks to the browser itself: it sees the browser's own
+    address and port, and the guard copies no byte of the messages."""
+    server = handing_over()
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        mine = "{}:{}".format(*sock.getsockname())
+        assert peer_seen_by_the_server(sock) == mine, (
+            "the server behind the guard should be talking to this socket")
+        assert peer_seen_by_the_server(sock) == mine, "and keep doing so"
+
+
+def test_a_handed_over_connection_that_goes_quiet_is_closed(handing_over):
+    server = handing_over("--idle-seconds", "1")
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        peer_seen_by_the_server(sock)  # the server keeps it open (HTTP/1.1)
+        assert sock.recv(65536) == b"", "the guard should close a quiet connection"
+
+
+def test_handed_over_connections_count_towards_the_cap_until_they_end(
+        handing_over):
+    server = handing_over("--per-address", "2")
+    # From an address of their own: the fixture's first request, from
+    # 127.0.0.1, may still be counted.
+    address = ("127.0.0.1", server.port)
+    held = [socket.create_connection(address, source_address=("127.0.0.2", 0))
+            for _ in range(2)]
+    for sock in held:
+        peer_seen_by_the_server(sock)
+    with socket.create_connection(address, source_address=("127.0.0.2", 0)) as third:
+        third.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert status_of(third).endswith("503 Service Unavailable")
+    for sock in held:
+        sock.close()
+    # The guard looks at a handed-over connection every second.
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        with socket.create_connection(address, source_address=("127.0.0.2", 0)) as again:
+            again.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            if status_of(again).endswith("200 OK"):
+                return
+        time.sleep(0.2)
+    raise AssertionError("the closed connections should have made room again")
