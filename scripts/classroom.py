@@ -33,7 +33,7 @@ from urllib.parse import urlencode, urlsplit
 import ifaddr
 import segno
 
-from guard import raise_open_file_limit
+from guard import RESERVED_DESCRIPTORS, raise_open_file_limit
 
 REPO = Path(__file__).resolve().parent.parent
 KEY_FILE = REPO / ".class-secret-key"
@@ -320,17 +320,24 @@ def guard(public_port, private_port, options, channel=None):
             *(["--hand-over", str(channel)] if channel else [])]
 
 
-def environments(key, chat_port):
+def environments(key, chat_port, open_files):
     """The environments the servers start with: (the chat's, the others').
     Only the chat gets the class key: the docs server and the guards have
     no use for it, and a process cannot leak what it was never given. A
-    SECRET_KEY of the shell that started the class is left out too."""
+    SECRET_KEY of the shell that started the class is left out too.
+
+    The chat serves as many connections at once as its `open_files` allow
+    (eventlet's own default is 1,024; gunicorn's 1,000): more than its
+    guard lets through, which needs two files a connection, so an idle
+    crowd is refused by the guard before it can fill the chat."""
     others = {name: value for name, value in os.environ.items()
               if name != "SECRET_KEY"}
     others["PATH"] = (f"{Path(sys.executable).parent}{os.pathsep}"
                       f"{os.environ['PATH']}{os.pathsep}/usr/sbin")
+    connections = max(1, open_files - RESERVED_DESCRIPTORS)
     chat = {**others, "HOST": "127.0.0.1", "PORT": str(chat_port),
-            "SECRET_KEY": key}
+            "SECRET_KEY": key, "CHAT_MAX_CONNECTIONS": str(connections),
+            "GUNICORN_CMD_ARGS": f"--worker-connections {connections}"}
     return chat, others
 
 
@@ -410,7 +417,7 @@ def main(argv=None):
     # The servers listen on loopback only; the guards take the classroom's
     # connections on the ports students type.
     chat_port, docs_port = free_loopback_port(), free_loopback_port()
-    chat_env, other_env = environments(key, chat_port)
+    chat_env, other_env = environments(key, chat_port, after)
     workdir = Path(tempfile.mkdtemp(prefix="class-"))
     # Handed over, a connection costs the guard nothing per message
     # (docs/benchmark.md); part 3's and part 4's servers cannot take one.

@@ -11,16 +11,18 @@ import asyncio
 import base64
 import contextlib
 import os
+import re
 import resource
 import selectors
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
 
-from harness.chat_user import ChatUser
+from harness.chat_user import ChatUser, Lurker
 import classroom
 from test_class import read_until, start_class
 
@@ -99,7 +101,8 @@ def half_open(port, count, source="127.0.0.2"):
     return held
 
 
-def wait_for_answers(sockets, count, seconds=60):
+def wait_for_answers(sockets, count, seconds=60, who="the guards",
+                     what="requests over their limit"):
     """Wait until `count` of `sockets` have an answer to read."""
     answered, deadline = 0, time.monotonic() + seconds
     with selectors.DefaultSelector() as selector:  # select() stops at 1024
@@ -107,8 +110,8 @@ def wait_for_answers(sockets, count, seconds=60):
             selector.register(sock, selectors.EVENT_READ)
         while answered < count:
             left = deadline - time.monotonic()
-            assert left > 0, (f"the guards answered {answered} of the {count} "
-                              f"requests over their limit within {seconds} s")
+            assert left > 0, (f"{who} answered {answered} of the {count} "
+                              f"{what} within {seconds} s")
             for key, _ in selector.select(timeout=min(left, 1)):
                 selector.unregister(key.fileobj)
                 answered += 1
@@ -169,6 +172,78 @@ def test_1100_half_sent_requests_from_one_address_lock_nobody_out(
             assert page.status_code == 200 and text in page.text
             assert time.monotonic() - started < VISITOR_SECONDS
         two_people_chat(f"http://127.0.0.1:{chat_port}", room)
+        assert process.poll() is None, "make class stopped"
+    finally:
+        for sock in held:
+            sock.close()
+
+
+# A student's script on one laptop that gives itself 22 addresses (IPv4 aliases) and holds
+# the guard's 50 connections from each: 1,100, more than eventlet serves by default (1,024).
+CROWD_ADDRESSES = 22
+# What the chat process may hold, in resident memory, with the crowd and a lurker on it:
+# about 75 MB to start with and some 33 KB a connection (measured: 111 MB), with room to
+# spare.
+CHAT_MEMORY_BOUND_MB = 200
+
+
+def idle_crowd(port, addresses, per_address):
+    """Connections that each send one whole request and then nothing, from `addresses`
+    loopback addresses: they hold the server's connections without using them."""
+    held = []
+    for number in range(addresses):
+        source = f"127.0.9.{number + 1}"
+        for _ in range(per_address):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5,
+                                            source_address=(source, 0))
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: class\r\n\r\n")
+            held.append(sock)
+    return held
+
+
+def descendants(pid):
+    """The processes started by `pid`, and by those, ... (Linux's /proc)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    found = [int(child) for child in children.read_text().split()]
+    return found + [grandchild for child in found for grandchild in descendants(child)]
+
+
+def resident_megabytes(pid):
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)[1]) / 1024
+
+
+def chat_process(process):
+    """The pid of the chat that `make class` started (python app.py)."""
+    for pid in descendants(process.pid):
+        with contextlib.suppress(FileNotFoundError):
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if b"app.py" in command:
+                return pid
+    raise AssertionError("make class should have started python app.py")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux's /proc")
+def test_an_idle_crowd_and_a_lurker_leave_the_class_served(room_for_everyone, room):
+    process, (chat_port, _) = room_for_everyone
+    url = f"http://127.0.0.1:{chat_port}"
+    held = idle_crowd(chat_port, CROWD_ADDRESSES, classroom.PER_ADDRESS)
+    try:
+        Lurker(url, room)
+        # The chat answers every one of them: eventlet serves more than its
+        # default 1,024 at once (CHAT_MAX_CONNECTIONS, set by make class).
+        wait_for_answers(held, len(held), who="the chat", what=(
+            "idle connections (eventlet serves 1,024 at once unless make class "
+            "sets CHAT_MAX_CONNECTIONS)"))
+        started = time.monotonic()
+        two_people_chat(url, room)  # bounded: each wait fails after TIMEOUT
+        assert time.monotonic() - started < 2 * VISITOR_SECONDS, (
+            "two new visitors should chat within seconds beside the crowd")
+        memory = resident_megabytes(chat_process(process))
+        assert memory < CHAT_MEMORY_BOUND_MB, (
+            f"the chat holds {memory:.0f} MB with {len(held)} idle connections and a "
+            f"lurker: more than the {CHAT_MEMORY_BOUND_MB} MB the instructor's guide "
+            "promises")
         assert process.poll() is None, "make class stopped"
     finally:
         for sock in held:
