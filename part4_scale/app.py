@@ -38,7 +38,6 @@ from flask import (Flask, flash, redirect, render_template, request,
                    session, url_for)
 from flask_socketio import (ConnectionRefusedError, SocketIO, disconnect,
                             emit, join_room, leave_room)
-from socketio import RedisManager
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 MAX_USERNAME_LENGTH = 32
@@ -128,14 +127,10 @@ app = Flask(__name__)
 app.config["SECRET_KEY"] = secret_key_from_environment()
 # No cors_allowed_origins: Socket.IO then only accepts pages served by
 # this server.
-# The message queue: every emit goes through Redis, so every process
-# delivers it to the members of the room that it holds. Its emits take
-# turns on one connection: redis-py fails beyond 100 at once, and the
-# queue would then miss messages while it reconnects.
-message_queue = RedisManager(
-    REDIS_URL, redis_options={"single_connection_client": True})
+# message_queue: every emit goes through Redis, so every process delivers
+# it to the members of the room that it holds.
 socketio = SocketIO(app, max_http_buffer_size=MAX_PACKET_BYTES,
-                    async_mode=async_mode(), client_manager=message_queue)
+                    async_mode=async_mode(), message_queue=REDIS_URL)
 # A Redis client of our own, for what the processes share: who is in
 # which room, and what was said there lately. Beyond its 100 connections
 # a handler waits up to 2 s.

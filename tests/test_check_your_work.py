@@ -195,7 +195,7 @@ def with_the_sync_worker(copy):
 
 
 def without_the_message_queue(copy):
-    replaced(copy / "app.py", ", client_manager=message_queue)", ")")
+    replaced(copy / "app.py", ", message_queue=REDIS_URL)", ")")
 
 
 def with_presence_in_one_process(copy):

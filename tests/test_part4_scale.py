@@ -185,7 +185,7 @@ def test_a_room_spans_processes(stack, connect, transport):
     joins(alice)
     joins(bob)
     across = ("an emit on one process should reach the room's members on the "
-              "other: SocketIO(app, client_manager=RedisManager(REDIS_URL)) relays it "
+              "other: SocketIO(app, message_queue=REDIS_URL) relays it "
               "through Redis")
     receives(alice, "join_room_announcement", across, username=bob.username)
     sends(alice, "from the first process")
@@ -201,10 +201,9 @@ BURST = 300  # messages sent at once: more than redis-py's 100 connections a poo
 
 @MESSAGE_QUEUE
 def test_a_burst_of_messages_reaches_the_other_process_whole(checkpoint, connect):
-    """Each send is handled at once, so a burst publishes from many handlers together.
-    redis-py 8 fails beyond 100 connections a pool ("Too many connections"); the message
-    queue then reconnects and misses messages, and part 4's own Redis client refuses
-    sends."""
+    """Each send is handled at once, so a burst uses Redis from many handlers together.
+    redis-py 8 fails beyond 100 connections a pool ("Too many connections"): part 4's
+    own Redis client refused sends."""
     stack = started(checkpoint, CHAT_MESSAGES_PER_SECOND="100000",
                     CHAT_MESSAGE_BURST="100000")
     try:
@@ -228,9 +227,8 @@ def test_a_burst_of_messages_reaches_the_other_process_whole(checkpoint, connect
         assert len(got) == BURST and len(answers) == BURST and not refused, (
             f"bob, on the other process, should receive all {BURST} messages of a burst: "
             f"he got {len(got)}; {len(refused)} sends were refused "
-            f"({refused[:1]}). Let the message queue's emits share one Redis connection "
-            "(RedisManager(REDIS_URL, redis_options={'single_connection_client': True})) "
-            "and give the store a BlockingConnectionPool")
+            f"({refused[:1]}). Give the store a BlockingConnectionPool, whose handlers "
+            "wait for a connection instead of failing")
     finally:
         stack.close()
 
