@@ -73,13 +73,17 @@ def server(solution, shared_servers):
 
 
 @pytest.fixture
-def chat_user(server):
+def chat_user(request, solution):
     """chat_user(username, room) is a real Socket.IO client of the real
-    server, joined to the room (unless join=False)."""
+    server (or of the server at `url`), joined to the room (unless
+    join=False). (It names `solution`: a test of the solution's server runs
+    on a learner's copy too.)"""
     users = []
 
     def chat_user(username, room, join=True, url=None):
-        user = ChatUser(url or server.url, username, room)
+        # The shared server starts only for a test that uses it.
+        url = url or request.getfixturevalue("server").url
+        user = ChatUser(url, username, room)
         users.append(user)
         if join:
             answer = user.join()
