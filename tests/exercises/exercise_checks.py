@@ -1,5 +1,7 @@
-"""What the exercises' tests share: importing a solution's app, and the
-base step's chat, still working."""
+"""What the exercises' tests share: importing a solution's app, the text a
+browser shows of a page, and the base step's chat, still working."""
+from html.parser import HTMLParser
+
 from harness.apps import import_app as _import_app
 from chat.expect import OK, LearnerClient, expect_answer
 
@@ -22,3 +24,31 @@ def two_people_chat(chat_user, room):
     for user in (alice, bob):
         user.wait_for("receive_message", username="alice", message="hi bob")
     return alice, bob
+
+
+class Text(HTMLParser):
+    """The text of a page as a browser shows it in the window (not the
+    <title>, nor scripts and styles), its runs of white space as one space,
+    and its elements."""
+
+    HIDDEN = {"title", "script", "style", "template"}  # text not shown
+
+    def __init__(self, page):
+        super().__init__(convert_charrefs=True)
+        self.parts, self.tags, self.hidden = [], [], []
+        self.feed(page)
+        self.close()
+        self.text = " ".join("".join(self.parts).split())
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag in self.HIDDEN:
+            self.hidden.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self.hidden:
+            self.hidden.remove(tag)
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
