@@ -4,11 +4,13 @@ make), and the tests run on it with --checkpoint, in a pytest of its own.
 
 tests/test_check_your_work.py (the steps' copies) and tests/exercises/
 (the exercises' answers) share these."""
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from types import SimpleNamespace
 
 from tutorial.chain import REPO
 
@@ -45,6 +47,44 @@ def run_check(files, folder, *options, timeout=300):
          "-rf", "--tb=short", "-p", "no:cacheprovider", *options],
         cwd=REPO, capture_output=True, text=True, timeout=timeout,
         env={**os.environ, "COLUMNS": "1000"})  # the summary's reasons in full
+
+
+# Several checks in one Python, one pytest.main() after the other: each
+# check's pytest starts in a second where the check itself may take a tenth
+# of that. The checks' test files do not change between the runs (only the
+# copies do, and each check imports its copy's app.py afresh), which is what
+# makes pytest.main() safe to call again. Run with `python -c`, so that
+# nothing of the tests is imported before pytest imports (and rewrites) it.
+RUN_CHECKS = """
+import contextlib, io, json, sys
+import pytest
+results = []
+for arguments in json.loads(sys.argv[1]):
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        status = pytest.main(arguments)
+    results.append({"returncode": int(status), "stdout": output.getvalue()})
+print(json.dumps(results))
+"""
+
+
+def run_checks(checks, timeout=600, env=None):
+    """run_check(files, folder, *options) for each (files, folder, options)
+    of `checks`, in one pytest process, one after the other, with `env`
+    added to the environment: the results, each with returncode and stdout
+    (stderr is in stdout)."""
+    arguments = [[*([files] if isinstance(files, str) else files),
+                  "--checkpoint", str(folder), "-rf", "--tb=short",
+                  "-p", "no:cacheprovider", *options]
+                 for files, folder, options in checks]
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_CHECKS, json.dumps(arguments)], cwd=REPO,
+        capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, "COLUMNS": "1000", **(env or {})})
+    assert done.returncode == 0, (
+        f"the checks' process failed:\n{done.stdout}\n{done.stderr}")
+    return [SimpleNamespace(stderr="", **result)
+            for result in json.loads(done.stdout.splitlines()[-1])]
 
 
 def failed(result):

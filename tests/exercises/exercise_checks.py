@@ -5,6 +5,10 @@ from html.parser import HTMLParser
 from harness.apps import import_app as _import_app
 from chat.expect import OK, LearnerClient, expect_answer
 
+# The environment variable that sets how many seconds a check waits for a
+# page to show what it should (conftest.py).
+PAGE_WAIT = "CHECK_PAGE_WAIT_SECONDS"
+
 
 def import_app(folder):
     """`folder`/app.py, freshly imported, with the test client that turns
