@@ -125,6 +125,22 @@ def test_the_page_names_two_typists_and_forgets_them(
         "", timeout=FORGET_DEADLINE * 1000)
 
 
+def test_the_page_says_nothing_while_its_box_holds_no_text(
+        chat_page, chat_user, room):
+    """Alice's page says what it has to say, and she leaves: the room hears
+    her leave after anything the page sent before."""
+    bob = chat_user("bob", room)
+    page = chat_page("alice", room)
+    bob.wait_for("join_room_announcement", username="alice")
+    page.locator("#message_input").press_sequentially("   ")
+    page.locator("#leave").click()
+    seen = bob.wait_for("leave_room_announcement", username="alice")
+    said = [data for event, data in seen if event == "typing"]
+    assert not said, (
+        "spaces alone in alice's message box should make her page send no "
+        "typing (only while its box has text): bob heard it before she left")
+
+
 def test_the_page_says_typing_at_most_every_two_seconds(
         chat_page, chat_user, room):
     """Typing for over a second: the server would relay a typing every
