@@ -16,6 +16,16 @@ def import_app(folder):
     return _import_app(folder, LearnerClient)
 
 
+def expect_refused_on_purpose(answer, event):
+    """`answer`, a refusal, is the handler's own, not the error handler's
+    answer to a crash (step 5's "Something went wrong on the server")."""
+    assert "went wrong" not in answer["error"], (
+        f"{event} before join_room should be refused on purpose, with a "
+        "reason such as 'Join a room before ...': the handler crashed and "
+        f"the server answered {answer['error']!r}. Check that the sender "
+        "has joined (members.get(request.sid)) first")
+
+
 def two_people_chat(chat_user, room):
     """Alice and Bob join `room` on the real server and say hello, as in the
     step the exercise builds on: the exercise broke nothing of it. Returns

@@ -199,6 +199,11 @@ TYPING_MUTANTS = [
              "    return {\"ok\": True}\n\n\n# NO:10")],
            "hear_who_is_typing",
            "alice should not hear about her own typing"),
+    mutant("typing", "the sender must have joined",
+           [(APP, "    if member is None:\n"
+                  '        raise ChatError("Join a room before typing.")\n', "")],
+           "before_joining", "typing before join_room should be refused on "
+           "purpose"),
     mutant("typing", "the name and the room must be the sender's own",
            [(APP, '    check_identity(*read_fields(data, "username", "room"),\n'
                   "                   member.username, member.room)\n"
@@ -316,6 +321,14 @@ PRIVATE_MUTANTS = [
                   '        raise ChatError("You cannot send a private message '
                   'to yourself.")\n', "")],
            "bad_private_messages", "send_private to alice herself"),
+    mutant("private", "the sender must have joined",
+           [(APP, "    if member is None:\n"
+                  '        raise ChatError("Join a room before sending '
+                  'messages.")\n'
+                  "    claimed_username, claimed_room, to, message",
+             "    claimed_username, claimed_room, to, message")],
+           "before_joining", "send_private before join_room should be "
+           "refused on purpose"),
     mutant("private", "the sender's own name and room",
            [(APP, "    check_identity(claimed_username, claimed_room,\n"
                   "                   member.username, member.room)\n"

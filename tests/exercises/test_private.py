@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from chat.expect import (OK, ask, expect_answer, expect_events,
                          expect_refused, received)
-from exercise_checks import two_people_chat
+from exercise_checks import expect_refused_on_purpose, two_people_chat
 
 EXERCISE = "private"
 # More than the rate limit's burst (part 2's MESSAGE_BURST, 10) at once.
@@ -126,8 +126,9 @@ def test_private_messages_count_against_the_rate_limit(login, room):
 def test_sending_before_joining_is_refused(login, room):
     alice = login("alice", room, join=False)
     login("bob", room)
-    expect_refused(private(alice, room, "bob", "hi"), "send_private",
-                   "before join_room")
+    answer = private(alice, room, "bob", "hi")
+    expect_refused(answer, "send_private", "before join_room")
+    expect_refused_on_purpose(answer, "send_private")
 
 
 def test_two_people_still_chat(chat_user, room):

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from chat.expect import (OK, ask, expect_answer, expect_events,
                          expect_refused, is_refusal, received)
-from exercise_checks import two_people_chat
+from exercise_checks import expect_refused_on_purpose, two_people_chat
 
 EXERCISE = "typing"
 BURST = 10
@@ -58,8 +58,9 @@ def test_nobody_can_type_as_someone_else(login, room):
 
 def test_typing_before_joining_is_refused(login, room):
     alice = login("alice", room, join=False)
-    expect_refused(typing(alice, "alice", room), "typing",
-                   "before join_room")
+    answer = typing(alice, "alice", room)
+    expect_refused(answer, "typing", "before join_room")
+    expect_refused_on_purpose(answer, "typing")
 
 
 def test_a_flood_of_typing_reaches_the_room_once(login, room):
