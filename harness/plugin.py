@@ -2,7 +2,9 @@
 
 **What a run checks: its Target.** `--checkpoint COPY` and `--step S` are
 read once, into `target(config)`: a learner's copy at a step, or (copy None)
-the repository's own folders.
+the repository's own folders. A run of one exercise's tests
+(`pytest tests/exercises/test_rooms.py --checkpoint COPY`) checks COPY as
+that exercise's answer, at the exercise's base step.
 
 **A learner's check**: `pytest tests --checkpoint COPY --step S` (or
 `python -m tutorial check COPY S`):
@@ -28,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from tutorial import chain
+from tutorial import chain, lessons
 from tutorial.chain import REPO
 
 CHECK_PROCESSES = 2
@@ -44,6 +46,9 @@ class Target:
 
     copy: Path | None
     step: chain.Checkpoint  # a copy's step; the finished part 2 by default
+    # The exercise whose tests alone the run names (docs/lessons.yml), if
+    # any: the copy is an answer to it, at its base step by default.
+    exercise: lessons.Exercise | None = None
 
 
 TARGET = pytest.StashKey[Target]()
@@ -53,10 +58,22 @@ def target(config):
     """The run's Target, read from --checkpoint and --step the first time."""
     if TARGET not in config.stash:
         copy = config.getoption("--checkpoint")
+        exercise = exercise_of(config)
+        default = exercise.base if exercise else "part2_chat"
         config.stash[TARGET] = Target(
             Path(copy).expanduser().resolve() if copy else None,
-            config.getoption("--step") or chain.named(REPO, "part2_chat"))
+            config.getoption("--step") or chain.named(REPO, default), exercise)
     return config.stash[TARGET]
+
+
+def exercise_of(config):
+    """The exercise whose test file every path on the command line names
+    (tests/exercises/test_rooms.py, or a test in it), or None."""
+    here = config.invocation_params.dir
+    named = {(here / arg.split("::")[0]).resolve() for arg in config.args}
+    found = [exercise for exercise in chain.exercises(REPO)
+             if named == {(REPO / exercise.test).resolve()}]
+    return found[0] if found else None
 
 
 def checkpoint_named(text):
@@ -166,7 +183,13 @@ class Report:
         run = target(self.config)
         step = run.step
         stops = "; it stops at the first that fails" if self.stops else ""
-        if self.terminal():
+        if not self.terminal():
+            return
+        if run.exercise:
+            self.terminal().write_line(
+                f"Checking {run.copy} as the exercise '{run.exercise.title}', "
+                f"which builds on {step.label} ({run.exercise.base}/){stops}.")
+        else:
             self.terminal().write_line(
                 f"Checking {run.copy} as {step.label} "
                 f"(--step {step.name}): what this step teaches first{stops}.")

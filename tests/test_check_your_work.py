@@ -1,15 +1,12 @@
 """`pytest tests/chat --checkpoint FOLDER [--step N]` tests a learner's own copy of the chat:
 only what steps 1 to N teach, and a failure names the behaviour that is missing."""
-import os
 import re
-import shutil
-import subprocess
-import sys
 
 import pytest
 
 from tutorial import chain
 from tutorial.chain import REPO
+from harness.copies import copy_of, failed, first_that_fails, replaced, run_check
 from harness.servers import require_programs
 
 CHECKPOINTS = chain.checkpoints(REPO)
@@ -22,34 +19,16 @@ QUICK = "not test_server or serves_the_start_page"
 PART2 = {checkpoint.step: checkpoint for checkpoint in CHECKPOINTS if checkpoint.part == 2}
 
 
-def failed(result):
-    """The run's "FAILED <node id> - <reason>" lines (-rf), in one process or in
-    several."""
-    return [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
-
-
-def first_that_fails(result):
-    """The node id and the sentence of the check's closing "The first that fails"."""
-    found = re.search(r"^The first that fails \((.+)\):\n  (.*)$", result.stdout, re.M)
-    assert found, f"the check should end naming the first that fails:\n{result.stdout}"
-    return found[1], found[2]
-
-
-def copy_of(step, tmp_path):
-    return shutil.copytree(PART2[step].folder, tmp_path / "my-chat")
+def copy_of_step(step, tmp_path):
+    return copy_of(PART2[step].folder, tmp_path)
 
 
 def run_chat_tests(folder, *options, select=SUBSET):
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/chat", "--checkpoint", str(folder),
-         "-k", select, "-v", "-rf", "--tb=short", "-p", "no:cacheprovider", *ONE_PROCESS,
-         *options],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "COLUMNS": "1000"})  # the summary's reasons in full
+    return run_check("tests/chat", folder, "-k", select, "-v", *ONE_PROCESS, *options)
 
 
 def test_a_copy_that_trusts_the_client_fails(tmp_path):
-    copy = copy_of(max(PART2), tmp_path)
+    copy = copy_of_step(max(PART2), tmp_path)
     app_py = copy / "app.py"
     source = app_py.read_text()
     check = "    if claimed_username != username:"
@@ -66,7 +45,7 @@ def test_a_copy_that_trusts_the_client_fails(tmp_path):
 def test_a_copy_of_each_step_passes_at_that_step(tmp_path, step):
     # The finished part 2 is what --step means when it is left out.
     options = [] if step == max(PART2) else ["--step", str(step)]
-    result = run_chat_tests(copy_of(step, tmp_path), *options, select=QUICK)
+    result = run_chat_tests(copy_of_step(step, tmp_path), *options, select=QUICK)
     assert result.returncode == 0, result.stdout
     assert "[my-chat" in result.stdout and "[part2_chat" not in result.stdout
 
@@ -100,7 +79,7 @@ ONE_STEP_BEHIND = [
 @pytest.mark.parametrize(("step", "test", "words"), ONE_STEP_BEHIND)
 def test_a_copy_checked_at_the_next_step_fails_naming_what_is_missing(tmp_path, step, test,
                                                                      words):
-    result = run_chat_tests(copy_of(step, tmp_path), "--step", str(step + 1), select=test)
+    result = run_chat_tests(copy_of_step(step, tmp_path), "--step", str(step + 1), select=test)
     assert result.returncode == 1, result.stdout
     assert first_that_fails(result)[0].endswith(f"::{test}[my-chat]"), result.stdout
     reasons = failed(result)
@@ -114,12 +93,7 @@ DOES_NOT_PARSE = "const messageList = null;  // declared twice: a SyntaxError\n"
 
 
 def run_page_script_test(folder, step):
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", PAGE_SCRIPT_TEST, "--checkpoint", str(folder),
-         "--step", str(step), "-v", "-rf", "--tb=short", "-p", "no:cacheprovider",
-         *ONE_PROCESS],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "COLUMNS": "1000"})
+    return run_check(PAGE_SCRIPT_TEST, folder, "--step", str(step), "-v", *ONE_PROCESS)
 
 
 def a_copy_whose_chat_js_does_not_parse(copy):
@@ -150,7 +124,7 @@ def chromium():
 
 
 def test_a_page_whose_script_runs_passes_the_page_script_test(tmp_path, chromium):
-    result = run_page_script_test(copy_of(3, tmp_path), 3)
+    result = run_page_script_test(copy_of_step(3, tmp_path), 3)
     assert result.returncode == 0, result.stdout
     assert "test_the_chat_page_script_runs_in_the_browser[my-chat-chromium] PASSED" in (
         result.stdout), result.stdout
@@ -160,7 +134,7 @@ def test_a_page_whose_script_runs_passes_the_page_script_test(tmp_path, chromium
                                       a_copy_whose_page_names_a_missing_script],
                          ids=["syntax error", "missing script"])
 def test_the_page_script_test_names_what_broke_the_page(tmp_path, chromium, break_it):
-    copy = copy_of(3, tmp_path)
+    copy = copy_of_step(3, tmp_path)
     found = break_it(copy)
     result = run_page_script_test(copy, 3)
     assert result.returncode == 1, result.stdout
@@ -176,13 +150,6 @@ def test_the_page_script_test_names_what_broke_the_page(tmp_path, chromium, brea
 # starts the copy's servers (part 4: its whole stack), so each case selects one test.
 PART3_TESTS = ["tests/test_part3_deploy.py", "tests/chat/test_security_headers.py"]
 PART4_TESTS = ["tests/test_part4_scale.py"]
-
-
-def replaced(path, old, new):
-    """Replace `old` (which must be there) with `new` in the file at `path`."""
-    source = path.read_text()
-    assert old in source, f"{path} no longer has {old!r}: update this test"
-    path.write_text(source.replace(old, new))
 
 
 def without_the_https_redirect(copy):
@@ -254,27 +221,13 @@ KEY_LINE_CHECKPOINTS = list(dict.fromkeys(case.values[0] for case in KEY_LINES))
 
 
 def run_part_tests(folder, step, files, select):
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", *files, "--checkpoint", str(folder), "--step", step,
-         "-k", select, "-v", "-rf", "--tb=short", "-p", "no:cacheprovider", *ONE_PROCESS],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-        env={**os.environ, "COLUMNS": "1000"})
+    return run_check(files, folder, "--step", step, "-k", select, "-v", *ONE_PROCESS,
+                     timeout=600)
 
 
 def run_the_whole_check(folder, step):
     """The check as a learner runs it: every test, in its order, in parallel."""
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "tests", "--checkpoint", str(folder), "--step", step,
-         "-q", "--tb=no", "-rfE", "-p", "no:cacheprovider"],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-        env={**os.environ, "COLUMNS": "1000"})
-
-
-def copy_of_checkpoint(name, tmp_path):
-    """A learner's copy of the checkpoint `name` (without its later steps, or what nginx
-    left in it)."""
-    return shutil.copytree(REPO / name, tmp_path / "my-chat", ignore=shutil.ignore_patterns(
-        "steps", "nginx-tmp", "nginx.pid", "__pycache__"))
+    return run_check("tests", folder, "--step", step, "-q", "--tb=no", "-rfE", timeout=600)
 
 
 def require_the_programs_of(name):
@@ -288,7 +241,7 @@ def require_the_programs_of(name):
 def test_a_copy_without_its_lessons_key_line_fails_saying_what_is_missing(
         tmp_path, name, step, files, select, test, words, break_it):
     require_the_programs_of(name)
-    copy = copy_of_checkpoint(name, tmp_path)
+    copy = copy_of(name, tmp_path)
     break_it(copy)
     # The whole check: the lesson's own test must be the first that fails, however
     # many other checks the broken line breaks too (the pages', say).
@@ -306,7 +259,7 @@ def test_a_faithful_copy_passes_the_same_checks(tmp_path, name):
     cases = [case.values for case in KEY_LINES if case.values[0] == name]
     (_, step, files, *_), selections = cases[0], [case[3] for case in cases]
     require_the_programs_of(name)
-    copy = copy_of_checkpoint(name, tmp_path)
+    copy = copy_of(name, tmp_path)
     result = run_part_tests(copy, step, files, " or ".join(f"({s})" for s in selections))
     assert result.returncode == 0, result.stdout + result.stderr
     passed = [line for line in result.stdout.splitlines() if line.endswith(" PASSED")

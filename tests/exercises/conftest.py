@@ -10,19 +10,28 @@ The fixtures are those of the chat tests (tests/chat/conftest.py) under other
 names: `checkpoint` would make tests/conftest.py run them on every checkpoint.
 """
 import functools
+import os
 import re
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from chat.expect import describe, disconnect_all, log_in
 from harness.chat_user import ChatUser
 from harness.plugin import target
 from tutorial.chain import REPO, exercises_by_id
-from exercise_checks import import_app
+from exercise_checks import PAGE_WAIT, import_app
 from harness.stack import CHAT_ENV
 
 EXERCISES = exercises_by_id()
+
+# How long a check waits for a page to show what it should: Playwright's
+# 5 s, or what the environment variable PAGE_WAIT says. The mutants' checks
+# (test_mutants.py) are meant to fail, and a failing wait is most of their
+# time: they wait less.
+if os.environ.get(PAGE_WAIT):
+    expect.set_options(timeout=float(os.environ[PAGE_WAIT]) * 1000)
 
 # The shared servers' environment: a known SECRET_KEY, and the rate limit at
 # its defaults, whatever the shell says (the benchmark raises it).
@@ -73,13 +82,17 @@ def server(solution, shared_servers):
 
 
 @pytest.fixture
-def chat_user(server):
+def chat_user(request, solution):
     """chat_user(username, room) is a real Socket.IO client of the real
-    server, joined to the room (unless join=False)."""
+    server (or of the server at `url`), joined to the room (unless
+    join=False). (It names `solution`: a test of the solution's server runs
+    on a learner's copy too.)"""
     users = []
 
     def chat_user(username, room, join=True, url=None):
-        user = ChatUser(url or server.url, username, room)
+        # The shared server starts only for a test that uses it.
+        url = url or request.getfixturevalue("server").url
+        user = ChatUser(url, username, room)
         users.append(user)
         if join:
             answer = user.join()

@@ -1,9 +1,11 @@
 """Exercise "A second page, from a template" (docs/exercises-part1.md):
-/about is made from templates/about.html, and / still says Hello World."""
+/about is made from templates/about.html, with a title, a heading, a
+sentence about the app and a link home, and / still says Hello World."""
 import flask
 import requests
 
 from chat.expect import elements, find_element, page_of
+from exercise_checks import Text
 from harness.servers import Server
 
 EXERCISE = "about"
@@ -41,6 +43,20 @@ def test_about_has_a_title_a_heading_and_a_link_home(app_module):
     for tag in ("title", "h1"):
         assert elements(page, tag), f"the page should have a <{tag}>"
     find_element(page, "a", "a link back to the home page", href="/")
+
+
+class Prose(Text):
+    """The text the page shows besides its heading and its links."""
+
+    HIDDEN = Text.HIDDEN | {"h1", "a"}
+
+
+def test_about_says_something_about_the_app(app_module):
+    page = page_of(app_module.app.test_client().get("/about"), "/about")
+    prose = Prose(page).text
+    assert len(prose.split()) >= 3, (
+        "/about should have a sentence about the app, besides its heading "
+        f"and the link home (a <p>, say): it shows {prose!r} besides them")
 
 
 def test_the_home_page_still_says_hello_world(app_module):

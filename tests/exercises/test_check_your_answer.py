@@ -1,14 +1,10 @@
 """`pytest tests/exercises/test_<name>.py --checkpoint FOLDER` checks a
 learner's answer: a copy of the solution passes, and a copy of the step it
 starts from fails, saying in words what is missing."""
-import os
-import shutil
-import subprocess
-import sys
-
 import pytest
 
-from tutorial.chain import REPO, exercises_by_id
+from harness.copies import copy_of, replaced, run_check
+from tutorial.chain import exercises_by_id
 
 EXERCISES = exercises_by_id()
 
@@ -23,23 +19,19 @@ CASES = [
 
 
 def check(exercise, folder, select):
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", exercise.test, "--checkpoint",
-         str(folder), "-k", select, "-q", "-rf", "--tb=short",
-         "-p", "no:cacheprovider", "--keep-going"],  # every failure's sentence
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "COLUMNS": "1000"})
+    return run_check(exercise.test, folder, "-k", select, "-q",
+                     "--keep-going",  # every failure's sentence
+                     timeout=120)
 
 
 @pytest.mark.parametrize(("name", "select", "missing"), CASES)
 def test_a_copy_of_the_solution_passes_and_the_base_step_fails(
         tmp_path, name, select, missing):
     exercise = EXERCISES[name]
-    answer = shutil.copytree(REPO / exercise.folder, tmp_path / "my-chat")
+    answer = copy_of(exercise.folder, tmp_path)
     passed = check(exercise, answer, select)
     assert passed.returncode == 0, passed.stdout + passed.stderr
-    base = shutil.copytree(REPO / exercise.base, tmp_path / "my-step",
-                           ignore=shutil.ignore_patterns("steps"))
+    base = copy_of(exercise.base, tmp_path, "my-step")
     failed = check(exercise, base, select)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert missing in failed.stdout, failed.stdout
@@ -76,18 +68,14 @@ GREET_ANSWERS = [
 @pytest.mark.parametrize(("greeting", "missing"), GREET_ANSWERS)
 def test_greet_checks_the_page_the_browser_shows(tmp_path, greeting, missing):
     exercise = EXERCISES["greet"]
-    answer = shutil.copytree(REPO / exercise.folder, tmp_path / "my-hello")
+    answer = copy_of(exercise.folder, tmp_path, "my-hello")
     (answer / "templates").mkdir()
     (answer / "templates" / "hello.html").write_text(
         HELLO_PAGE.format(greeting=greeting))
-    app_py = answer / "app.py"
-    source = app_py.read_text()
-    plain = '    return f"Hello, {escape(name)}!"\n'
-    assert plain in source
-    app_py.write_text(source.replace(plain, '    return render_template("hello.html", '
-                                            'name=name)\n')
-                      .replace("from flask import Flask\n",
-                               "from flask import Flask, render_template\n"))
+    replaced(answer / "app.py", '    return f"Hello, {escape(name)}!"\n',
+             '    return render_template("hello.html", name=name)\n')
+    replaced(answer / "app.py", "from flask import Flask\n",
+             "from flask import Flask, render_template\n")
     result = check(exercise, answer, "greets")
     if missing is None:
         assert result.returncode == 0, result.stdout + result.stderr

@@ -2,40 +2,13 @@
 the name from the address, shown as text, and refuses a name that is too
 long with a reason."""
 from collections import Counter
-from html.parser import HTMLParser
 
 import pytest
 
+from exercise_checks import Text
+
 EXERCISE = "greet"
 MAX_NAME_LENGTH = 32
-
-
-class Text(HTMLParser):
-    """The text of a page as a browser shows it in the window (not the
-    <title>, nor scripts and styles), its runs of white space as one space,
-    and its elements."""
-
-    HIDDEN = {"title", "script", "style", "template"}  # text not shown
-
-    def __init__(self, page):
-        super().__init__(convert_charrefs=True)
-        self.parts, self.tags, self.hidden = [], [], []
-        self.feed(page)
-        self.close()
-        self.text = " ".join("".join(self.parts).split())
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        if tag in self.HIDDEN:
-            self.hidden.append(tag)
-
-    def handle_endtag(self, tag):
-        if tag in self.hidden:
-            self.hidden.remove(tag)
-
-    def handle_data(self, data):
-        if not self.hidden:
-            self.parts.append(data)
 
 
 def greeting(name):

@@ -84,7 +84,31 @@ def test_the_page_shows_what_was_said_before(chat_page, chat_user, room):
         expect_answer(alice.send(text), OK, "send_message from alice")
     page = chat_page("bob", room)
     alice.wait_for("join_room_announcement", username="bob")
-    expect(page.locator("#messages li").filter(has_text="alice: "),
-           "bob's page should show the room's earlier messages when it "
-           "joins, as 'alice: first'").to_have_text(
+    earlier = page.locator("#messages li").filter(has_text="alice: ")
+    expect(earlier, "bob's page should show the room's earlier messages "
+           "when it joins, as 'alice: first'").to_have_text(
         ["alice: first", "alice: second"])
+    lines = page.locator("#messages li").all_inner_texts()
+    joined = [number for number, line in enumerate(lines)
+              if line.startswith("You joined room")]
+    assert joined and joined[0] > lines.index("alice: second"), (
+        "bob's page should show the earlier messages above \"You joined "
+        f"room …\": it shows {lines}")
+
+
+def test_the_page_shows_the_history_once(chat_page, chat_user, room):
+    alice = chat_user("alice", room)
+    expect_answer(alice.send("only once"), OK, "send_message from alice")
+    page = chat_page("bob", room)
+    notices = page.locator("#messages li").filter(has_text="You joined room")
+    expect(notices).to_have_count(1)
+    # The connection drops (as when the network does): the page reconnects
+    # by itself and joins again.
+    page.evaluate("socket.io.engine.close()")
+    expect(notices, "bob's page should join again after its connection "
+           "dropped (the check closes it with socket.io.engine.close())"
+           ).to_have_count(2)
+    expect(page.locator("#messages li").filter(has_text="alice: "),
+           "after a reconnection bob's page should not show the history "
+           "again: it shows those messages already").to_have_text(
+        ["alice: only once"])

@@ -78,6 +78,12 @@ def test_a_bad_value_stops_the_app_with_a_reason(solution, bad):
     assert NAME in said and bad in said and "Traceback" not in said, (
         f"with {NAME}={bad!r} the app should stop with one line that names "
         f"{NAME} and the bad value, and no traceback: it printed {said!r}")
+    assert "2000" in said.replace(",", ""), (
+        f"with {NAME}={bad!r} the line should say what the value should be, "
+        f"a whole number from 1 to 2000: it printed {said!r}")
+    assert len(said.strip().splitlines()) == 1, (
+        f"with {NAME}={bad!r} the app should print one line, not "
+        f"{len(said.strip().splitlines())}: it printed {said!r}")
 
 
 def test_two_people_still_chat(chat_user, room):

@@ -8,6 +8,11 @@ from chat.expect import OK, ask, expect_answer, expect_refused, received
 from exercise_checks import two_people_chat
 
 EXERCISE = "me"
+# The font-style of each element of a line that shows text of its own.
+TEXT_STYLES = """line => [line, ...line.querySelectorAll("*")]
+    .filter(element => [...element.childNodes].some(
+        node => node.nodeType === Node.TEXT_NODE && node.textContent.trim()))
+    .map(element => getComputedStyle(element).fontStyle)"""
 
 
 def send(sio, room, text):
@@ -66,7 +71,11 @@ def test_the_page_shows_an_action_as_text(chat_page, chat_user, room):
     alice.wait_for("join_room_announcement", username="bob")
     expect_answer(alice.send("/me waves <b>hello</b>"), OK,
                   "send_message from alice")
-    expect(page.locator("#messages li").last,
-           "bob's page should show the action as '* alice waves <b>hello</b>'"
-           ", all of it as text").to_have_text(
+    line = page.locator("#messages li").last
+    expect(line, "bob's page should show the action as '* alice waves "
+           "<b>hello</b>', all of it as text").to_have_text(
         "* alice waves <b>hello</b>")
+    styles = line.evaluate(TEXT_STYLES)
+    assert styles and set(styles) == {"italic"}, (
+        "bob's page should show the action in italics (font-style: italic "
+        f"in static/style.css): its text is {styles or 'not shown'}")

@@ -26,6 +26,16 @@ def test_a_join_announcement_lists_everybody_now_here(login, room):
                         ["alice", "bob"], "alice should hear that bob joined")
 
 
+def test_the_list_is_sorted(login, room):
+    login("zoe", room)
+    alice = login("alice", room)
+    login("bob", room)
+    expect_announcement(alice, "join_room_announcement", "bob", room,
+                        ["alice", "bob", "zoe"], "alice should hear that bob "
+                        "joined after zoe and her (the list sorted by name, "
+                        "as members_of(room) gives it, not in joining order)")
+
+
 def test_a_leave_announcement_lists_who_is_still_here(login, room):
     alice, bob = login("alice", room), login("bob", room)
     login("carol", room)

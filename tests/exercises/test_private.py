@@ -5,9 +5,11 @@ from playwright.sync_api import expect
 
 from chat.expect import (OK, ask, expect_answer, expect_events,
                          expect_refused, received)
-from exercise_checks import two_people_chat
+from exercise_checks import expect_refused_on_purpose, two_people_chat
 
 EXERCISE = "private"
+# More than the rate limit's burst (part 2's MESSAGE_BURST, 10) at once.
+RATE_LIMIT_TRIES = 15
 
 
 def private(sio, room, to, text, username="alice"):
@@ -108,11 +110,25 @@ def test_bad_private_messages_are_refused(login, room):
                    starts_with="The payload is missing")
 
 
+def test_private_messages_count_against_the_rate_limit(login, room):
+    alice = login("alice", room)
+    login("bob", room)
+    answers = [private(alice, room, "bob", f"quick {number}")
+               for number in range(RATE_LIMIT_TRIES)]
+    assert any(answer.get("ok") is False and "too quickly" in answer.get(
+        "error", "") for answer in answers if isinstance(answer, dict)), (
+        f"{RATE_LIMIT_TRIES} private messages at once should meet the rate "
+        "limit, as send_message does, and be refused with a reason that "
+        "says 'too quickly': check limiter_of(member.person_id).allow() in "
+        "send_private too")
+
+
 def test_sending_before_joining_is_refused(login, room):
     alice = login("alice", room, join=False)
     login("bob", room)
-    expect_refused(private(alice, room, "bob", "hi"), "send_private",
-                   "before join_room")
+    answer = private(alice, room, "bob", "hi")
+    expect_refused(answer, "send_private", "before join_room")
+    expect_refused_on_purpose(answer, "send_private")
 
 
 def test_two_people_still_chat(chat_user, room):
@@ -131,8 +147,14 @@ def test_the_page_sends_and_shows_a_private_message(
     to.fill("bob")
     page.locator("#message_input").fill("just for you")
     page.locator("#message_input").press("Enter")
-    bob.wait_for("receive_private", username="alice",
-                 message="just for you")
+    try:
+        bob.wait_for("receive_private", username="alice",
+                     message="just for you")
+    except AssertionError as error:
+        raise AssertionError(
+            "with bob in 'Private to', alice's page should send it with "
+            f"send_private, and bob receive it as receive_private: {error}"
+        ) from None
     expect(page.locator("#messages li").last,
            "alice's page should show her private message, naming bob"
            ).to_contain_text("just for you")

@@ -52,6 +52,17 @@ def test_every_message_carries_the_servers_time(login):
             f"message, between {before} and {after}: it is {sent}")
 
 
+def test_the_other_fields_are_as_before(login):
+    alice, bob = login("alice", "r"), login("bob", "r")
+    expect_answer(send(alice, "hello"), OK, "send_message")
+    data = message_received(bob, "bob")
+    before = {"username": "alice", "room": "r", "message": "hello"}
+    kept = {name: data.get(name) for name in before}
+    assert kept == before, (
+        "receive_message should keep its fields as they were, "
+        f"{before}, and add \"time\": bob got {data}")
+
+
 def test_the_sender_cannot_choose_the_time(login):
     alice, bob = login("alice", "r"), login("bob", "r")
     expect_answer(send(alice, "from the past",

@@ -1,17 +1,26 @@
 """Exercise "Bob is typing…" (docs/exercises-part2.md): a `typing` event
 that the others in the room hear, at most once a second per page, and a
 page that shows it without flooding the server."""
+import re
 import time
 
 from playwright.sync_api import expect
 
 from chat.expect import (OK, ask, expect_answer, expect_events,
                          expect_refused, is_refusal, received)
-from exercise_checks import two_people_chat
+from exercise_checks import expect_refused_on_purpose, two_people_chat
 
 EXERCISE = "typing"
 BURST = 10
 INTERVAL_DEADLINE = 5  # seconds: the interval is "about a second"
+# Seconds: a message ends "bob is typing…" at once, well before the page
+# would forget him (a few seconds after he stopped).
+MESSAGE_ENDS_TYPING = 1
+FORGET_DEADLINE = 6  # seconds: "a few seconds after he stopped typing"
+PAGE_TYPING_INTERVAL = 2  # seconds: the page says typing at most this often
+# Seconds of typing, as fast as the keys go: over the server's interval, so
+# that what bob hears is what the page sent, and under the page's.
+TYPING_SECONDS = 1.4
 
 
 def typing(sio, username, room):
@@ -49,8 +58,9 @@ def test_nobody_can_type_as_someone_else(login, room):
 
 def test_typing_before_joining_is_refused(login, room):
     alice = login("alice", room, join=False)
-    expect_refused(typing(alice, "alice", room), "typing",
-                   "before join_room")
+    answer = typing(alice, "alice", room)
+    expect_refused(answer, "typing", "before join_room")
+    expect_refused_on_purpose(answer, "typing")
 
 
 def test_a_flood_of_typing_reaches_the_room_once(login, room):
@@ -93,21 +103,65 @@ def test_the_page_shows_who_is_typing_and_forgets_them(
            '<p id="typing">').to_have_text("bob is typing…")
     expect_answer(bob.send("done"), OK, "send_message from bob")
     expect(line, "once bob's message arrives, alice's page should stop "
-           "saying that he is typing").to_have_text("")
+           "saying that he is typing, at once").to_have_text(
+        "", timeout=MESSAGE_ENDS_TYPING * 1000)
 
 
-def test_the_page_says_typing_once_however_fast_you_type(
+def test_the_page_names_two_typists_and_forgets_them(
         chat_page, chat_user, room):
+    bob, carol = chat_user("bob", room), chat_user("carol", room)
+    page = chat_page("alice", room)
+    bob.wait_for("join_room_announcement", username="alice")
+    for user in (bob, carol):
+        expect_answer(user.call("typing", {"username": user.username,
+                                           "room": room}), OK,
+                      f"typing from {user.username}")
+    line = page.locator("#typing")
+    expect(line, 'with bob and carol typing, alice\'s page should say '
+           '"bob, carol are typing…"').to_have_text(
+        re.compile(r"^(bob, carol|carol, bob) are typing…$"))
+    expect(line, "a few seconds after bob and carol stopped typing (and "
+           "sent nothing), alice's page should stop saying that they are: "
+           "start a timer for each name that forgets it").to_have_text(
+        "", timeout=FORGET_DEADLINE * 1000)
+
+
+def test_the_page_says_nothing_while_its_box_holds_no_text(
+        chat_page, chat_user, room):
+    """Alice's page says what it has to say, and she leaves: the room hears
+    her leave after anything the page sent before."""
     bob = chat_user("bob", room)
     page = chat_page("alice", room)
     bob.wait_for("join_room_announcement", username="alice")
-    page.locator("#message_input").press_sequentially(
-        "a sentence typed quickly", delay=10)
+    page.locator("#message_input").press_sequentially("   ")
+    page.locator("#leave").click()
+    seen = bob.wait_for("leave_room_announcement", username="alice")
+    said = [data for event, data in seen if event == "typing"]
+    assert not said, (
+        "spaces alone in alice's message box should make her page send no "
+        "typing (only while its box has text): bob heard it before she left")
+
+
+def test_the_page_says_typing_at_most_every_two_seconds(
+        chat_page, chat_user, room):
+    """Typing for over a second: the server would relay a typing every
+    second (it allows that much), so what bob hears is what the page
+    sent."""
+    bob = chat_user("bob", room)
+    page = chat_page("alice", room)
+    bob.wait_for("join_room_announcement", username="alice")
+    box = page.locator("#message_input")
+    started = time.monotonic()
+    while time.monotonic() - started < TYPING_SECONDS:
+        box.press_sequentially("typing ")
+    typed_for = time.monotonic() - started
     page.locator("#message_input").press("Enter")
     # Everything alice's page sent arrives before her message does.
     seen = bob.wait_for("receive_message", username="alice")
     said = [data for event, data in seen if event == "typing"]
-    assert len(said) == 1, (
-        "typing a sentence should make alice's page send typing once (at "
-        f"most once every couple of seconds): bob heard it {len(said)} "
-        "times. Remember when the page last sent it")
+    most = 1 + int(typed_for / PAGE_TYPING_INTERVAL)
+    assert 1 <= len(said) <= most, (
+        f"typing a sentence for {typed_for:.1f} s should make alice's page "
+        f"send typing at most once every {PAGE_TYPING_INTERVAL} seconds "
+        f"({most} in all): bob heard it {len(said)} times. Remember when "
+        "the page last sent it")
