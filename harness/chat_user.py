@@ -152,7 +152,10 @@ if __name__ == "__main__":
 
 class Lurker:
     """A script that joins over Engine.IO's polling transport, then only ever posts: it
-    never GETs, so never reads what the room sends it."""
+    never GETs, so never reads what the room sends it, but answers the pings it never
+    reads (a pong every PONG_SECONDS), so the server's ping timeout never ends it."""
+
+    PONG_SECONDS = 5
 
     def __init__(self, base_url, room):
         self.http = requests.Session()
@@ -167,6 +170,20 @@ class Lurker:
             {"username": "lurker", "room": room, "page_id": "lurker-page"}) + "]")
         joined = self.http.get(self.url, timeout=TIMEOUT).text
         assert '431[{"ok":true' in joined, f"the lurker could not join: {joined}"
+        self.stopped = threading.Event()
+        self.ponger = threading.Thread(target=self.keep_answering_pings, daemon=True)
+        self.ponger.start()
 
     def post(self, body):
         return self.http.post(self.url, data=body, timeout=TIMEOUT)
+
+    def keep_answering_pings(self):
+        while not self.stopped.wait(self.PONG_SECONDS):
+            try:
+                self.post("3")  # Engine.IO's pong
+            except requests.RequestException:
+                return  # the server has closed the session
+
+    def close(self):
+        self.stopped.set()
+        self.ponger.join(TIMEOUT)

@@ -228,8 +228,9 @@ def test_an_idle_crowd_and_a_lurker_leave_the_class_served(room_for_everyone, ro
     process, (chat_port, _) = room_for_everyone
     url = f"http://127.0.0.1:{chat_port}"
     held = idle_crowd(chat_port, CROWD_ADDRESSES, classroom.PER_ADDRESS)
+    lurker = None
     try:
-        Lurker(url, room)
+        lurker = Lurker(url, room)
         # The chat answers every one of them: eventlet serves more than its
         # default 1,024 at once (CHAT_MAX_CONNECTIONS, set by make class).
         wait_for_answers(held, len(held), who="the chat", what=(
@@ -246,5 +247,7 @@ def test_an_idle_crowd_and_a_lurker_leave_the_class_served(room_for_everyone, ro
             "promises")
         assert process.poll() is None, "make class stopped"
     finally:
+        if lurker:
+            lurker.close()
         for sock in held:
             sock.close()
