@@ -50,11 +50,12 @@ class Checkpoint:
 
     @property
     def label(self) -> str:
-        """How the pages call it: "part 2, step 1" or "part 2 (finished)"."""
+        """How the pages call it: "part 2, step 1" or "part 2, step 7
+        (finished)", the step a learner's check names."""
         if self.finished and self.step == 1:
             return f"part {self.part}"
         if self.finished:
-            return f"part {self.part} (finished)"
+            return f"part {self.part}, step {self.step} (finished)"
         return f"part {self.part}, step {self.step}"
 
 
