@@ -311,13 +311,27 @@ def check_ports(options):
                 f"make class {flag}={port + 1}")
 
 
-def guard(public_port, private_port, options, channel=None):
+# eventlet serves 1,024 connections at once unless told more; a step
+# before part 2's last cannot be told (CHAT_MAX_CONNECTIONS arrives there).
+EVENTLET_DEFAULT_GUARD_CAP = 1000
+
+
+def guard(public_port, private_port, options, channel=None, cap=None):
     """The guard in front of a server on 127.0.0.1:`private_port`; with
-    `channel`, it hands each connection over to the chat there."""
+    `channel`, it hands each connection over to the chat there; with
+    `cap`, it takes at most that many connections at once."""
     return [sys.executable, str(GUARD), "--listen", f"0.0.0.0:{public_port}",
             "--to", f"127.0.0.1:{private_port}",
             "--per-address", str(options.per_address),
-            *(["--hand-over", str(channel)] if channel else [])]
+            *(["--hand-over", str(channel)] if channel else []),
+            *(["--max-connections", str(cap)] if cap else [])]
+
+
+def chat_guard_cap(folder):
+    """The chat's guard's cap when the chat cannot be told to serve more
+    than eventlet's default (None: the open-file limit decides)."""
+    reads_it = "CHAT_MAX_CONNECTIONS" in (folder / "app.py").read_text()
+    return None if reads_it else EVENTLET_DEFAULT_GUARD_CAP
 
 
 def environments(key, chat_port, open_files):
@@ -437,7 +451,7 @@ def main(argv=None):
                           "127.0.0.1", "--directory", str(options.site),
                           str(docs_port)], **quiet),
         subprocess.Popen(guard(options.chat_port, chat_port, options,
-                               channel), **start),
+                               channel, chat_guard_cap(folder)), **start),
         subprocess.Popen(guard(options.docs_port, docs_port, options),
                          **start)]
     # Ctrl+C ends the class even when a shell started us with SIGINT ignored.

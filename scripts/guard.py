@@ -366,7 +366,7 @@ def address(text):
 async def serve(options):
     guard = Guard(address(options.to), options.per_address,
                   options.header_seconds, options.idle_seconds,
-                  hand_over=options.hand_over)
+                  cap=options.max_connections, hand_over=options.hand_over)
     host, port = address(options.listen)
     server = await asyncio.get_running_loop().create_server(
         lambda: Client(guard), host, port, backlog=1024, reuse_port=False)
@@ -394,6 +394,9 @@ def main(argv=None):
                         help="hand each connection, once its headers are "
                              "in, to the chat run by scripts/guarded_chat.py "
                              "on this socket (Linux)")
+    parser.add_argument("--max-connections", type=int, metavar="N",
+                        help="at most N at once (default: as many as the "
+                             "open-file limit allows)")
     parser.add_argument("--plain-asyncio", action="store_true",
                         help="asyncio's own event loop, even where uvloop "
                              "is installed")

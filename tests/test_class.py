@@ -433,3 +433,13 @@ def test_make_class_names_a_folder_that_is_no_checkpoint(tmp_path):
     process, _ = start_class(tmp_path, "--part", "nowhere")
     output, _ = process.communicate(timeout=TIMEOUT)
     assert process.returncode != 0 and "nowhere" in output
+
+
+def test_a_step_that_cannot_serve_more_than_eventlet_s_default_gets_a_guard_below_it():
+    """CHAT_MAX_CONNECTIONS arrives in part 2's last step; before it, eventlet serves
+    1,024 at once, so the chat's guard must take fewer."""
+    early = classroom.chat_guard_cap(REPO / "part2_chat" / "steps" / "3_messages")
+    assert early is not None and early < 1024
+    assert classroom.chat_guard_cap(REPO / "part2_chat") is None, (
+        "part 2's last step reads CHAT_MAX_CONNECTIONS: its guard takes what the open-file "
+        "limit allows")

@@ -151,6 +151,23 @@ def test_one_address_may_hold_only_so_many_connections(guarded):
             sock.close()
 
 
+
+def test_max_connections_caps_them_all(guarded):
+    """`make class` sets --max-connections below eventlet's 1,024 for a chat that
+    cannot be told to serve more (the steps before part 2's last)."""
+    server = guarded("--max-connections", "3", "--per-address", "1000")
+    held = [socket.create_connection(("127.0.0.1", server.port),
+                                     source_address=(f"127.0.0.{n}", 0))
+            for n in range(3, 7)]
+    try:
+        for sock in held:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # and no more
+        assert status_of(held[3]).endswith("503 Service Unavailable"), (
+            "the fourth connection should be refused: --max-connections 3")
+    finally:
+        for sock in held:
+            sock.close()
+
 def test_headers_that_never_finish_are_timed_out(guarded):
     server = guarded("--header-seconds", "1")
     with socket.create_connection(("127.0.0.1", server.port)) as sock:
