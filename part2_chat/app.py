@@ -428,14 +428,14 @@ def on_error(error):
 
 
 def cut_off_slow_readers():
-    """Every 5 s, disconnect each connection with more than
+    """Every second, cut off each open connection with more than
     MAX_UNREAD_PACKETS waiting: a page that never reads piles them up."""
     while True:
-        socketio.sleep(5)
+        socketio.sleep(1)
         for connection in list(socketio.server.eio.sockets.values()):
-            if connection.queue.qsize() > MAX_UNREAD_PACKETS:
-                log.warning("Disconnecting %s: too much unread",
-                            connection.sid)
+            unread = 0 if connection.closed else connection.queue.qsize()
+            if unread > MAX_UNREAD_PACKETS:
+                log.warning("Cutting off %s: too much unread", connection.sid)
                 connection.close(wait=False, abort=True)
 
 

@@ -164,7 +164,7 @@ def test_a_second_copy_on_a_taken_port_stops_at_once_and_says_why(server, checkp
         f"the first copy should still serve: GET / answered {first.status_code}")
 
 
-UNREAD_TIMEOUT = 30  # seconds: the check runs every 5 s
+UNREAD_TIMEOUT = 30  # seconds: the check runs every second
 BATCH = 50  # messages sent at once, then answered: fewer than redis-py's 100 connections
 
 
